@@ -1,0 +1,120 @@
+"""The `tf.data` pipeline from a validated list of image files to training batches.
+
+read -> decode by content -> grayscale -> resize (pad or crop) -> [-1, 1], in parallel,
+once; then cache, shuffle with a seed, batch and prefetch, so the training step never
+waits for decoding after the first epoch.
+"""
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from mri_gan.data.decode import decode_grayscale, to_model_input
+from mri_gan.data.files import FolderScan, scan_image_folder
+
+CACHE_IN_MEMORY = "memory"
+NO_CACHE = "none"
+
+
+def image_preprocessor(resolution: int, fit: str = "pad", clip_percentiles=None):
+    """A function from encoded image bytes to a [resolution, resolution, 1] float32 array."""
+
+    def preprocess(data: bytes) -> np.ndarray:
+        gray = decode_grayscale(data, size_hint=resolution)
+        return to_model_input(gray, resolution, fit, clip_percentiles)
+
+    return preprocess
+
+
+def files_dataset(
+    paths: Sequence[str | os.PathLike],
+    labels: Sequence[int] | None = None,
+    *,
+    resolution: int = 64,
+    fit: str = "pad",
+    clip_percentiles: tuple[float, float] | None = None,
+) -> tf.data.Dataset:
+    """Unbatched images ([res, res, 1] float32 in [-1, 1]), or (image, label) pairs."""
+    preprocess = image_preprocessor(resolution, fit, clip_percentiles)
+
+    def load(path):
+        image = tf.numpy_function(lambda data: preprocess(data), [tf.io.read_file(path)], tf.float32)
+        image.set_shape((resolution, resolution, 1))
+        return image
+
+    dataset = tf.data.Dataset.from_tensor_slices([os.fspath(p) for p in paths])
+    images = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if labels is None:
+        return images
+    return tf.data.Dataset.zip(images, tf.data.Dataset.from_tensor_slices(np.asarray(labels, np.int32)))
+
+
+def batched(
+    dataset: tf.data.Dataset,
+    batch_size: int,
+    *,
+    cache: str = CACHE_IN_MEMORY,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Cache, shuffle, batch and prefetch a dataset of decoded images.
+
+    `cache` is "memory", "none" (decode every epoch; for sets larger than memory and
+    disk) or a file path prefix (decoded once to disk; for sets larger than memory).
+    The shuffle buffer holds the whole set, reshuffled each epoch from `seed`.
+    """
+    if cache == CACHE_IN_MEMORY:
+        dataset = dataset.cache()
+    elif cache != NO_CACHE:
+        os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
+        dataset = dataset.cache(os.fspath(cache))
+    if shuffle:
+        size = int(dataset.cardinality())
+        buffer = size if size > 0 else 10_000
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def folder_dataset(
+    root: str | os.PathLike | FolderScan,
+    *,
+    resolution: int = 64,
+    batch_size: int = 128,
+    fit: str = "pad",
+    clip_percentiles: tuple[float, float] | None = None,
+    with_labels: bool = False,
+    cache: str = CACHE_IN_MEMORY,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    drop_remainder: bool = False,
+    min_size: int = 32,
+    strict: bool = False,
+    drop_duplicates: bool = False,
+) -> tuple[tf.data.Dataset, FolderScan]:
+    """Batches of training images from a folder, and the scan that says what was used.
+
+    Example:
+
+        dataset, scan = folder_dataset("brain_tumor_dataset", resolution=64, batch_size=128)
+        print(scan.summary())
+        for images in dataset.take(1):
+            print(images.shape)  # (128, 64, 64, 1), float32 in [-1, 1]
+    """
+    scan = (
+        root
+        if isinstance(root, FolderScan)
+        else scan_image_folder(root, min_size=min_size, strict=strict, drop_duplicates=drop_duplicates)
+    )
+    labels = [image.label for image in scan.images] if with_labels else None
+    images = files_dataset(
+        [image.path for image in scan.images],
+        labels,
+        resolution=resolution,
+        fit=fit,
+        clip_percentiles=clip_percentiles,
+    )
+    dataset = batched(images, batch_size, cache=cache, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
+    return dataset, scan

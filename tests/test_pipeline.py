@@ -1,0 +1,44 @@
+"""Batches from a folder: shapes, dtype, range, labels, caching and seeded shuffling."""
+
+import numpy as np
+
+from mri_gan.data import folder_dataset
+
+
+def test_batches_have_the_model_shape_dtype_and_range(labelled_folder):
+    dataset, _scan = folder_dataset(labelled_folder, resolution=32, batch_size=3)
+    batches = list(dataset)
+    assert [int(b.shape[0]) for b in batches] == [3, 3, 2]  # the last batch is short
+    for batch in batches:
+        assert batch.shape[1:] == (32, 32, 1)
+        assert batch.dtype == "float32"
+        assert float(np.min(batch)) >= -1.0 and float(np.max(batch)) <= 1.0
+    assert float(np.min(batches[0])) == -1.0  # black background
+
+
+def test_labels_travel_with_their_images(labelled_folder):
+    dataset, scan = folder_dataset(labelled_folder, resolution=32, batch_size=8, with_labels=True, shuffle=False)
+    _images, labels = next(iter(dataset))
+    assert labels.numpy().tolist() == [image.label for image in scan.images]
+
+
+def test_shuffle_is_seeded_and_reshuffles_each_epoch(labelled_folder):
+    def first_epochs(seed):
+        dataset, _ = folder_dataset(labelled_folder, resolution=32, batch_size=8, seed=seed)
+        return [np.concatenate([batch.numpy() for batch in dataset]) for _ in range(2)]
+
+    one, again, other = first_epochs(1), first_epochs(1), first_epochs(2)
+    np.testing.assert_array_equal(one[0], again[0])
+    assert not np.array_equal(one[0], one[1])
+    assert not np.array_equal(one[0], other[0])
+
+
+def test_file_cache_and_no_cache_give_the_same_images(labelled_folder, tmp_path):
+    def epoch(cache):
+        dataset, _ = folder_dataset(labelled_folder, resolution=32, batch_size=8, cache=cache, shuffle=False)
+        return np.concatenate([batch.numpy() for batch in dataset])
+
+    in_memory = epoch("memory")
+    np.testing.assert_array_equal(epoch("none"), in_memory)
+    np.testing.assert_array_equal(epoch(str(tmp_path / "cache" / "decoded")), in_memory)
+    assert list((tmp_path / "cache").glob("decoded*"))
