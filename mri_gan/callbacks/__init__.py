@@ -1,0 +1,11 @@
+"""Keras callbacks for watching and keeping a GAN run; each works on its own with any `fit`."""
+
+from mri_gan.callbacks.checkpoint import Checkpoint
+from mri_gan.callbacks.export_generator import ExportGenerator
+from mri_gan.callbacks.image_grid import ImageGrid
+from mri_gan.callbacks.interrupt import StopOnInterrupt
+from mri_gan.callbacks.loss_plot import LossPlot
+from mri_gan.callbacks.progress import ProgressLine
+from mri_gan.callbacks.real_vs_fake import RealVsFake
+
+__all__ = ["Checkpoint", "ExportGenerator", "ImageGrid", "LossPlot", "ProgressLine", "RealVsFake", "StopOnInterrupt"]

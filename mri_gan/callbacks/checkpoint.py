@@ -1,0 +1,36 @@
+"""`Checkpoint`: save the whole training state every N epochs and when training ends."""
+
+import keras
+
+from mri_gan.checkpointing import GanCheckpoint
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save a `GanCheckpoint` every `every` epochs and at the end of `fit`.
+
+    checkpoint = GanCheckpoint(gan, "runs/a/checkpoints")
+    start = checkpoint.restore_latest()
+    gan.fit(dataset, initial_epoch=start, epochs=100, callbacks=[Checkpoint(checkpoint, every=10)])
+    """
+
+    def __init__(self, checkpoint: GanCheckpoint, every: int = 1):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}")
+        self.checkpoint = checkpoint
+        self.every = every
+        self.epochs_done: int | None = None
+        self.saved_at: int | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_done = epoch + 1
+        if self.epochs_done % self.every == 0:
+            self._save()
+
+    def on_train_end(self, logs=None):
+        if self.epochs_done is not None and self.saved_at != self.epochs_done:
+            self._save()
+
+    def _save(self) -> None:
+        self.checkpoint.save(self.epochs_done)
+        self.saved_at = self.epochs_done

@@ -1,0 +1,41 @@
+"""`ExportGenerator`: the generator as a SavedModel (and `.keras` files) at the end of training."""
+
+from pathlib import Path
+
+import keras
+
+from mri_gan.export import export_generator
+
+
+class ExportGenerator(keras.callbacks.Callback):
+    """Export `model.generator` to `directory` at the end of `fit` (and every `every` epochs).
+
+    Beside the SavedModel, `generator.keras` and `discriminator.keras` are written to
+    `keras_dir` when given, for users who want to fine-tune either network in Keras.
+
+        gan.fit(dataset, epochs=100, callbacks=[ExportGenerator("runs/a/generator")])
+    """
+
+    def __init__(self, directory, every: int = 0, keras_dir=None, info: dict | None = None):
+        super().__init__()
+        self.directory = Path(directory)
+        self.every = every
+        self.keras_dir = Path(keras_dir) if keras_dir else None
+        self.info = info or {}
+        self.epochs_done = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_done = epoch + 1
+        if self.every and self.epochs_done % self.every == 0 and self.epochs_done != self.params.get("epochs"):
+            self.export()
+
+    def on_train_end(self, logs=None):
+        self.export()
+
+    def export(self) -> Path:
+        export_generator(self.model.generator, self.directory, {**self.info, "epochs": self.epochs_done})
+        if self.keras_dir:
+            self.keras_dir.mkdir(parents=True, exist_ok=True)
+            self.model.generator.save(self.keras_dir / "generator.keras")
+            self.model.discriminator.save(self.keras_dir / "discriminator.keras")
+        return self.directory

@@ -1,0 +1,83 @@
+"""`LossPlot`: generator and discriminator loss curves over epochs, like the paper's Figure 2."""
+
+import csv
+from pathlib import Path
+
+import keras
+import matplotlib
+
+from mri_gan.grids import save_figure
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+class LossPlot(keras.callbacks.Callback):
+    """Plot `g_loss` and `d_loss` per epoch (raw, and smoothed) to a PNG during training.
+
+    Refreshed every `every` epochs and at the end; at each epoch in `snapshots` a copy is
+    kept as `loss_epoch_001000.png` (the paper shows curves at 1K, 5K, 10K and 20K).
+    With `history_csv`, the curves of earlier, resumed parts of the run are read from
+    that file (as written by `keras.callbacks.CSVLogger`), so a resumed plot continues.
+
+        gan.fit(dataset, epochs=20000, callbacks=[LossPlot("loss.png", snapshots=[1000, 5000])])
+    """
+
+    def __init__(self, path, every: int = 10, snapshots=(), smoothing: float = 0.9, history_csv=None):
+        super().__init__()
+        if not 0 <= smoothing < 1:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        self.path = Path(path)
+        self.every = every
+        self.snapshots = set(snapshots)
+        self.smoothing = smoothing
+        self.history_csv = Path(history_csv) if history_csv else None
+        self.epochs: list[int] = []
+        self.losses: dict[str, list[float]] = {"g_loss": [], "d_loss": []}
+
+    def on_train_begin(self, logs=None):
+        self.epochs.clear()
+        for values in self.losses.values():
+            values.clear()
+        if self.history_csv and self.history_csv.is_file():
+            with self.history_csv.open() as handle:
+                for row in csv.DictReader(handle):
+                    self._append(int(row["epoch"]) + 1, row)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        self._append(done, logs or {})
+        if done in self.snapshots:
+            self.draw(self.path.with_name(f"{self.path.stem}_epoch_{done:06d}{self.path.suffix}"))
+        if done % self.every == 0 or done == self.params.get("epochs"):
+            self.draw(self.path)
+
+    def _append(self, epoch: int, logs) -> None:
+        if self.epochs and epoch <= self.epochs[-1]:
+            return
+        self.epochs.append(epoch)
+        for name, values in self.losses.items():
+            values.append(float(logs.get(name, float("nan"))))
+
+    def draw(self, path: Path) -> None:
+        figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+        for name, color, label in (("g_loss", "tab:blue", "Generator"), ("d_loss", "tab:orange", "Discriminator")):
+            values = self.losses[name]
+            axes.plot(self.epochs, values, color=color, alpha=0.3, linewidth=0.8)
+            axes.plot(self.epochs, _smoothed(values, self.smoothing), color=color, label=f"{label} (smoothed)")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel("loss")
+        axes.set_title(f"Generator and discriminator loss, {self.epochs[-1] if self.epochs else 0} epochs")
+        axes.legend()
+        axes.grid(alpha=0.3)
+        figure.tight_layout()
+        save_figure(figure, path)
+
+
+def _smoothed(values: list[float], weight: float) -> list[float]:
+    """Exponential moving average with bias correction (as TensorBoard's smoothing)."""
+    smoothed, average = [], 0.0
+    for step, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        smoothed.append(average / (1 - weight**step))
+    return smoothed

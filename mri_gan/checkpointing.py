@@ -1,0 +1,49 @@
+"""Checkpoints of a whole training state: both networks, both optimizers, the epoch
+counter and the state of the noise generator, so a resumed run continues exactly.
+
+Built on `tf.train.CheckpointManager`, which writes the data files first and the
+small "checkpoint" index last and atomically: a crash while writing leaves the
+previous checkpoint as the latest one.
+"""
+
+import os
+
+import tensorflow as tf
+
+
+class GanCheckpoint:
+    """Save and restore the training state of a compiled `DCGAN`.
+
+    checkpoint = GanCheckpoint(gan, "runs/a/checkpoints")
+    initial_epoch = checkpoint.restore_latest()  # 0 when there is none
+    ...
+    checkpoint.save(epoch=10)
+    """
+
+    def __init__(self, gan, directory: str | os.PathLike, max_to_keep: int = 3):
+        gan.build_optimizers()
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
+        self.checkpoint = tf.train.Checkpoint(
+            generator=gan.generator,
+            discriminator=gan.discriminator,
+            d_optimizer=gan.d_optimizer,
+            g_optimizer=gan.g_optimizer,
+            noise_state=gan.seed_generator.state,
+            epoch=self.epoch,
+        )
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)
+
+    @property
+    def latest(self) -> str | None:
+        return self.manager.latest_checkpoint
+
+    def save(self, epoch: int) -> str:
+        self.epoch.assign(epoch)
+        return self.manager.save(checkpoint_number=epoch)
+
+    def restore_latest(self) -> int:
+        """Restore the newest checkpoint, if any; returns the number of epochs it had done."""
+        if self.latest is None:
+            return 0
+        self.checkpoint.restore(self.latest).assert_existing_objects_matched()
+        return int(self.epoch.numpy())

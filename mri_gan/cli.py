@@ -1,0 +1,40 @@
+"""What every command shares: plain log output and one-paragraph errors for user mistakes."""
+
+import logging
+import sys
+import textwrap
+from collections.abc import Callable
+
+from mri_gan.errors import USER_ERRORS
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Messages of this package on stderr as plain lines ("warning: ..." for warnings)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PlainFormatter())
+    package_logger = logging.getLogger("mri_gan")
+    package_logger.handlers[:] = [handler]
+    package_logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    package_logger.propagate = False
+
+
+class _PlainFormatter(logging.Formatter):
+    def format(self, record):
+        message = record.getMessage()
+        return f"warning: {message}" if record.levelno >= logging.WARNING else message
+
+
+def run_command(main: Callable[[], int | None], prog: str) -> int:
+    """Run a command's body; a user mistake becomes `prog: error: ...` and exit code 2."""
+    try:
+        return main() or 0
+    except USER_ERRORS as error:
+        message = str(error)
+        first, _, rest = message.partition("\n")
+        sys.stderr.write(textwrap.fill(f"{prog}: error: {first}", width=100) + "\n")
+        if rest:
+            sys.stderr.write(rest + "\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{prog}: interrupted\n")
+        return 130

@@ -1,0 +1,68 @@
+"""The generator as a TensorFlow SavedModel that loads anywhere TensorFlow runs.
+
+Signatures (each also a callable attribute of the loaded object):
+
+- `from_latent(z)`: float32 [N, latent_dim] -> uint8 images [N, H, W, 1]; also `serving_default`;
+- `sample(seed, count)`: int64 seed, int32 count -> uint8 images [count, H, W, 1], the same
+  images `DCGAN.generate(count, seed)` and `python -m mri_gan.generate` give.
+
+Loading needs only TensorFlow, not this package:
+
+    generator = tf.saved_model.load("runs/NAME/generator")
+    images = generator.sample(tf.constant(0, tf.int64), tf.constant(16))
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from mri_gan.sampling import latent_vectors, to_uint8
+
+INFO_FILE = "assets.extra/mri_gan.json"
+
+
+def export_generator(generator: keras.Model, directory: str | os.PathLike, info: dict | None = None) -> Path:
+    """Write the SavedModel to `directory`, replacing an earlier export only once complete."""
+    directory = Path(directory)
+    latent_dim = int(generator.inputs[0].shape[-1])
+
+    def from_latent(z):
+        return to_uint8(generator(z, training=False))
+
+    def sample(seed, count):
+        return to_uint8(generator(latent_vectors(seed, count, latent_dim), training=False))
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("from_latent", from_latent, [tf.TensorSpec((None, latent_dim), tf.float32, name="z")])
+    archive.add_endpoint(
+        "sample", sample, [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
+    )
+    partial = directory.with_name(f".{directory.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    archive.write_out(str(partial), verbose=False)
+    details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}
+    (partial / INFO_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (partial / INFO_FILE).write_text(json.dumps(details, indent=2))
+    _swap_in(partial, directory)
+    return directory
+
+
+def _swap_in(partial: Path, directory: Path) -> None:
+    """Move a finished export into place; the old one is removed only after the move."""
+    previous = directory.with_name(f".{directory.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if directory.exists():
+        os.replace(directory, previous)
+    os.replace(partial, directory)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def read_export_info(directory: str | os.PathLike) -> dict:
+    """The latent size, resolution and run details stored beside an exported generator."""
+    path = Path(directory) / INFO_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}

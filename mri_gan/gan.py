@@ -1,0 +1,126 @@
+"""`DCGAN`: the generator and discriminator trained together by `fit()`.
+
+`train_step` follows PyTorch's reference DCGAN (pytorch/examples `dcgan/main.py`):
+one generated batch per step, a discriminator update on the real batch and on that
+generated batch (separate passes, so batch norm never mixes them), then a generator
+update through the freshly updated discriminator with the non-saturating loss.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from mri_gan.losses import discriminator_bce, generator_non_saturating
+from mri_gan.sampling import latent_vectors, to_uint8
+
+
+class DCGAN(keras.Model):
+    """A generator and a discriminator trained adversarially with `fit()`.
+
+    Example:
+
+        gan = DCGAN(build_generator(64), build_discriminator(64), seed=0)
+        gan.compile(
+            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+        gan.fit(dataset, epochs=100, callbacks=[ImageGrid("grids")])
+        images = gan.generate(16, seed=1)  # uint8 [16, 64, 64, 1]
+
+    `fit` shows `d_loss`, `g_loss`, `d_real` (mean D(x)), `d_fake` (mean D(G(z)) before
+    the discriminator update) and `d_accuracy` (share of real and generated images the
+    discriminator gets right). The dataset may yield images or (images, labels).
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.resolution = int(generator.outputs[0].shape[1])
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy")
+        }
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        """Two optimizers; under a `mixed_float16` policy each is wrapped for loss scaling."""
+        super().compile(**kwargs)
+        if keras.mixed_precision.dtype_policy().name == "mixed_float16":
+            d_optimizer = _loss_scaled(d_optimizer)
+            g_optimizer = _loss_scaled(g_optimizer)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+
+    def build_optimizers(self) -> None:
+        """Create both optimizers' variables now, e.g. so a checkpoint can restore into them."""
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, tuple | list) else data
+        batch_size = ops.shape(real)[0]
+        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        generator, discriminator = self.generator, self.discriminator
+
+        with tf.GradientTape() as g_tape:
+            fake = generator(z, training=True)
+
+            # Discriminator update: real and generated batches in separate passes.
+            with g_tape.stop_recording(), tf.GradientTape() as d_tape:
+                real_logits = discriminator(real, training=True)
+                fake_logits = discriminator(ops.stop_gradient(fake), training=True)
+                d_loss = discriminator_bce(real_logits, fake_logits)
+                scaled_d_loss = self.d_optimizer.scale_loss(d_loss)
+            d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
+            self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
+
+            # Generator update: the same generated batch through the updated discriminator.
+            g_loss = generator_non_saturating(discriminator(fake, training=True))
+            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+        g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
+        self.g_optimizer.apply(g_grads, generator.trainable_weights)
+
+        # Metrics: who is winning, in the terms PyTorch's DCGAN prints.
+        real_correct = ops.cast(real_logits > 0, "float32")
+        fake_correct = ops.cast(fake_logits < 0, "float32")
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
+        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
+        self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def generate(self, num: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+        """`num` generated images as uint8 [num, H, W, 1], the same for the same seed.
+
+        Uses the same latent vectors as the exported SavedModel's `sample(seed, count)`.
+        """
+        z = latent_vectors(seed, num, self.latent_dim)
+        batches = [
+            to_uint8(self.generator(z[start : start + batch_size], training=False)).numpy()
+            for start in range(0, num, batch_size)
+        ]
+        return np.concatenate(batches) if batches else np.zeros((0, self.resolution, self.resolution, 1), np.uint8)
+
+    def summary_text(self) -> str:
+        """Both networks' `summary()` as one text, for the run directory."""
+        lines: list[str] = []
+        for network in (self.generator, self.discriminator):
+            network.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)

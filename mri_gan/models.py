@@ -1,0 +1,102 @@
+"""The DCGAN generator and discriminator (Radford et al. 2016) as plain functional Keras models.
+
+Generator: z -> 4x4 -> 8x8 -> ... -> resolution x resolution x 1 through transposed
+convolutions (kernel 4, stride 2), batch norm and ReLU, ending in tanh. Discriminator:
+the mirror image with strided convolutions, batch norm (not on the first layer) and
+LeakyReLU(0.2), ending in one real/fake logit. Weights N(0, 0.02), batch-norm gamma
+N(1, 0.02), batch-norm momentum and epsilon as in PyTorch's DCGAN (0.9, 1e-5).
+
+The last layers compute in float32 under a mixed-precision policy, so the tanh image
+and the logit are float32 whatever the rest of the network runs in.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from mri_gan.errors import ConfigError
+
+SUPPORTED_RESOLUTIONS = (32, 64, 128, 256)
+
+
+def _weights():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def _batch_norm(synchronized: bool, name: str):
+    return layers.BatchNormalization(
+        momentum=0.9,
+        epsilon=1e-5,
+        gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
+        synchronized=synchronized,
+        name=name,
+    )
+
+
+def _check(resolution: int, latent_dim: int, width: int) -> int:
+    if resolution not in SUPPORTED_RESOLUTIONS:
+        raise ConfigError(f"resolution must be one of {SUPPORTED_RESOLUTIONS}, got {resolution}")
+    if latent_dim < 1:
+        raise ConfigError(f"latent_dim must be at least 1, got {latent_dim}")
+    if width < 1:
+        raise ConfigError(f"width must be at least 1, got {width}")
+    return int(math.log2(resolution)) - 2  # doublings from 4x4
+
+
+def _filters(width: int, level: int, doublings: int) -> int:
+    """Channels at `level` (0 = 4x4): width at the finest hidden level, doubling toward 4x4, at most 8x."""
+    return width * min(2 ** (doublings - 1 - level), 8)
+
+
+def build_generator(
+    resolution: int = 64, latent_dim: int = 100, width: int = 64, synchronized_batch_norm: bool = False
+) -> keras.Model:
+    """DCGAN generator: [N, latent_dim] -> [N, resolution, resolution, 1] in [-1, 1].
+
+    Example: `build_generator(64)` has 512 channels at 4x4 and 64 at 32x32, as in the paper.
+    """
+    doublings = _check(resolution, latent_dim, width)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(
+        4 * 4 * _filters(width, 0, doublings), use_bias=False, kernel_initializer=_weights(), name="project"
+    )(z)
+    x = layers.Reshape((4, 4, _filters(width, 0, doublings)), name="to_4x4")(x)
+    x = _batch_norm(synchronized_batch_norm, "bn_4")(x)
+    x = layers.ReLU(name="relu_4")(x)
+    for level in range(1, doublings):
+        size = 4 * 2**level
+        x = layers.Conv2DTranspose(
+            _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
+            kernel_initializer=_weights(), name=f"up_{size}",
+        )(x)  # fmt: skip
+        x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
+        x = layers.ReLU(name=f"relu_{size}")(x)
+    x = layers.Conv2DTranspose(
+        1, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_weights(), name=f"up_{resolution}"
+    )(x)
+    image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model(z, image, name="generator")
+
+
+def build_discriminator(resolution: int = 64, width: int = 64, synchronized_batch_norm: bool = False) -> keras.Model:
+    """DCGAN discriminator: [N, resolution, resolution, 1] -> [N, 1] real/fake logit.
+
+    Train on the logit (numerically stable cross-entropy); `keras.ops.sigmoid(logit)` is
+    the probability that an image is real, which is what a classifier user reads.
+    """
+    doublings = _check(resolution, 1, width)
+    image = keras.Input((resolution, resolution, 1), name="image")
+    x = image
+    for level in reversed(range(doublings)):
+        size = 4 * 2**level
+        x = layers.Conv2D(
+            _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
+            kernel_initializer=_weights(), name=f"down_{size}",
+        )(x)  # fmt: skip
+        if level != doublings - 1:
+            x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
+        x = layers.LeakyReLU(negative_slope=0.2, name=f"lrelu_{size}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    logit = layers.Dense(1, kernel_initializer=_weights(), dtype="float32", name="logit")(x)
+    return keras.Model(image, logit, name="discriminator")

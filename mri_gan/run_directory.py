@@ -1,0 +1,29 @@
+"""The layout of a run directory: one place that names every file a run writes."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    """Paths inside `runs/NAME/`; creating the object creates nothing on disk."""
+
+    root: Path
+
+    def __init__(self, root: str | os.PathLike):
+        object.__setattr__(self, "root", Path(root))
+
+    config = property(lambda self: self.root / "config.json")
+    summary = property(lambda self: self.root / "summary.txt")
+    history = property(lambda self: self.root / "history.csv")
+    loss_plot = property(lambda self: self.root / "loss.png")
+    real_vs_fake = property(lambda self: self.root / "real_vs_fake.png")
+    grids = property(lambda self: self.root / "grids")
+    checkpoints = property(lambda self: self.root / "checkpoints")
+    generator = property(lambda self: self.root / "generator")
+    keras_models = property(lambda self: self.root / "keras")
+    tensorboard = property(lambda self: self.root / "tensorboard")
+
+    def has_checkpoint(self) -> bool:
+        return (self.checkpoints / "checkpoint").is_file()

@@ -1,0 +1,172 @@
+"""One training run from a `RunConfig`, readable top to bottom: data, models, state, callbacks, fit."""
+
+import csv
+import json
+import logging
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import keras
+
+from mri_gan.callbacks import (
+    Checkpoint,
+    ExportGenerator,
+    ImageGrid,
+    LossPlot,
+    ProgressLine,
+    RealVsFake,
+    StopOnInterrupt,
+)
+from mri_gan.checkpointing import GanCheckpoint
+from mri_gan.config import RunConfig
+from mri_gan.data import default_dataset_dir, folder_dataset
+from mri_gan.gan import DCGAN
+from mri_gan.models import build_discriminator, build_generator
+from mri_gan.run_directory import RunDirectory
+
+logger = logging.getLogger(__name__)
+
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
+
+
+@dataclass
+class TrainingResult:
+    run: RunDirectory
+    epochs_done: int
+    interrupted: bool
+    gan: DCGAN
+
+
+def build_gan(config: RunConfig) -> DCGAN:
+    """The compiled DCGAN a configuration describes (fresh weights from the run's seed)."""
+    model, train = config.model, config.train
+    gan = DCGAN(
+        build_generator(model.resolution, model.latent_dim, model.width),
+        build_discriminator(model.resolution, model.width),
+        seed=train.seed,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
+        g_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
+        jit_compile=JIT_COMPILE[train.jit_compile],
+    )
+    return gan
+
+
+def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
+    """Train (or continue training) the DCGAN of `config`, writing everything into `out`."""
+    config.validate()
+    run = RunDirectory(out)
+    run.root.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.train.seed)
+
+    # Data: the user's folder, or the built-in phantom set rendered on first use.
+    if config.data.path is None:
+        config.data.path = str(default_dataset_dir())
+    data = config.data
+    dataset, scan = folder_dataset(
+        data.path,
+        resolution=config.model.resolution,
+        batch_size=config.train.batch_size,
+        fit=data.fit,
+        clip_percentiles=tuple(data.clip_percentiles) if data.clip_percentiles else None,
+        cache=data.cache,
+        seed=config.train.seed,
+        min_size=data.min_size,
+        strict=data.strict,
+        drop_duplicates=data.drop_duplicates,
+    )
+
+    # Models and the whole training state, restored from the last checkpoint if there is one.
+    gan = build_gan(config)
+    checkpoint = GanCheckpoint(gan, run.checkpoints)
+    initial_epoch = checkpoint.restore_latest()
+    if initial_epoch:
+        logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
+        _drop_history_after(run.history, initial_epoch)
+    _write_run_record(run, config, scan.summary(), initial_epoch)
+    run.summary.write_text(gan.summary_text())
+    if initial_epoch >= config.train.epochs:
+        logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch, config.train.epochs)
+        return TrainingResult(run, initial_epoch, False, gan)
+
+    # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
+    train_settings = config.train
+    real_sample = next(iter(dataset))[:36]
+    interrupt = StopOnInterrupt()
+    checkpointing = Checkpoint(checkpoint, every=train_settings.checkpoint_every)
+    callbacks = [
+        ProgressLine(len(scan.images), summary_every=train_settings.summary_every, stream=stream),
+        ImageGrid(run.grids, every=train_settings.sample_every, tensorboard_dir=run.tensorboard),
+        LossPlot(run.loss_plot, every=train_settings.sample_every, snapshots=train_settings.loss_snapshots,
+                 history_csv=run.history),
+        RealVsFake(real_sample, run.real_vs_fake),
+        keras.callbacks.CSVLogger(str(run.history), append=True),
+        keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
+        checkpointing,
+        ExportGenerator(run.generator, every=train_settings.export_every, keras_dir=run.keras_models,
+                        info={"run": str(run.root), "data": data.path, "seed": train_settings.seed}),
+        interrupt,
+    ]  # fmt: skip
+
+    gan.fit(
+        dataset,
+        epochs=train_settings.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=0,
+        shuffle=False,
+    )
+    epochs_done = checkpointing.saved_at or initial_epoch
+    if interrupt.interrupted:
+        logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
+    return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _drop_history_after(history: Path, epochs_done: int) -> None:
+    """Forget CSV rows of epochs after the checkpoint: they will be trained again."""
+    if not history.is_file():
+        return
+    with history.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = [rows[0]] + [row for row in rows[1:] if row and int(row[0]) < epochs_done] if rows else []
+    partial = history.with_name(f".{history.name}.partial")
+    with partial.open("w", newline="") as handle:
+        csv.writer(handle).writerows(kept)
+    partial.replace(history)
+
+
+def _write_run_record(run: RunDirectory, config: RunConfig, data_summary: str, initial_epoch: int) -> None:
+    """config.json: the resolved configuration, the seed, package versions and each start of the run."""
+    starts = json.loads(run.config.read_text()).get("starts", []) if run.config.is_file() else []
+    starts.append({"time": datetime.now(UTC).isoformat(timespec="seconds"), "from_epoch": initial_epoch})
+    record = {
+        "config": config.to_dict(),
+        "seed": config.train.seed,
+        "data_summary": data_summary,
+        "versions": {
+            "python": platform.python_version(),
+            **{name: _version(name) for name in ("mri_gan", "tensorflow", "keras", "numpy", "pillow", "nilearn")},
+        },
+        "command": sys.argv,
+        "starts": starts,
+    }
+    partial = run.config.with_name(f".{run.config.name}.partial")
+    partial.write_text(json.dumps(record, indent=2))
+    partial.replace(run.config)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def load_run_config(run: RunDirectory) -> RunConfig:
+    """The configuration a run directory was trained with."""
+    return RunConfig.from_dict(json.loads(run.config.read_text())["config"], str(run.config))
