@@ -60,7 +60,7 @@ class ModelConfig:
 class TrainConfig:
     """How long and how the two networks are trained, and what is saved while they are."""
 
-    epochs: int = 150
+    epochs: int = 75
     batch_size: int = 64
     lr: float = 2e-4
     beta_1: float = 0.5
@@ -69,7 +69,7 @@ class TrainConfig:
     checkpoint_every: int = 10  # epochs
     sample_every: int = 5  # epochs between image grids and loss-plot refreshes
     export_every: int = 0  # epochs between generator exports; 0 = only at the end
-    summary_every: int = 10  # epochs between printed summary lines
+    summary_every: int = 5  # epochs between printed summary lines
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
 

@@ -33,3 +33,23 @@ def labelled_folder(tmp_path: Path) -> Path:
     for i in range(3):
         write_image(root / "no" / f"n{i}.jpg", head_image(96, 70 + 10 * i, seed=10 + i), fmt="JPEG")
     return root
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    """Twelve 48x48 images in yes/ and no/: enough for a few training steps at 32x32."""
+    root = tmp_path / "tiny"
+    for i in range(12):
+        write_image(root / ("yes" if i % 2 else "no") / f"{i}.png", head_image(48, 48, seed=i))
+    return root
+
+
+def run_module(module: str, *args: str, timeout: float = 300, env=None, cwd=None):
+    """Run `python -m module args` in a fresh process; returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+    )  # fmt: skip

@@ -1,0 +1,79 @@
+"""Each callback on its own, with a small DCGAN and `fit`."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from test_gan import small_gan
+
+from mri_gan.callbacks import ImageGrid, LossPlot, ProgressLine, RealVsFake, StopOnInterrupt
+from mri_gan.callbacks.loss_plot import _smoothed
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(images).batch(4)
+
+
+def test_image_grid_saves_every_n_epochs_and_at_the_end_from_fixed_latents(dataset, tmp_path):
+    gan = small_gan()
+    grid = ImageGrid(tmp_path / "grids", every=2, num_images=9, seed=3)
+    gan.fit(dataset, epochs=5, verbose=0, callbacks=[grid])
+    names = sorted(path.name for path in (tmp_path / "grids").glob("*.png"))
+    assert names == ["epoch_000002.png", "epoch_000004.png", "epoch_000005.png"]
+    assert Image.open(tmp_path / "grids" / "epoch_000005.png").size == (3 * 32 + 2 * 2, 3 * 32 + 2 * 2)
+    first = np.asarray(Image.open(grid.save(99)))
+    np.testing.assert_array_equal(first, np.asarray(Image.open(grid.save(100))))  # same z, same weights
+
+
+def test_loss_plot_draws_snapshots_and_continues_a_resumed_history(dataset, tmp_path):
+    history = tmp_path / "history.csv"
+    with history.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", "d_loss", "g_loss"])
+        writer.writerows([[0, 1.0, 2.0], [1, 0.9, 2.1]])
+    plot = LossPlot(tmp_path / "loss.png", every=10, snapshots=[3], history_csv=history)
+    small_gan().fit(dataset, initial_epoch=2, epochs=4, verbose=0, callbacks=[plot])
+    assert plot.epochs == [1, 2, 3, 4]
+    assert plot.losses["g_loss"][:2] == [2.0, 2.1]
+    assert (tmp_path / "loss_epoch_000003.png").is_file() and (tmp_path / "loss.png").is_file()
+
+
+def test_smoothing_is_a_bias_corrected_moving_average():
+    assert _smoothed([2.0, 2.0, 2.0], 0.9) == pytest.approx([2.0, 2.0, 2.0])
+    assert _smoothed([0.0, 1.0], 0.5) == pytest.approx([0.0, 0.5 / 0.75])
+
+
+def test_real_vs_fake_writes_one_sheet(dataset, tmp_path):
+    real = next(iter(dataset)).numpy()
+    small_gan().fit(dataset, epochs=1, verbose=0, callbacks=[RealVsFake(real, tmp_path / "sheet.png")])
+    assert Image.open(tmp_path / "sheet.png").size[0] > 400
+
+
+def test_progress_prints_summaries_not_a_line_per_step(dataset):
+    stream = io.StringIO()
+    small_gan().fit(dataset, epochs=6, verbose=0, callbacks=[ProgressLine(8, summary_every=3, stream=stream)])
+    lines = stream.getvalue().splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["epoch 1/6", "epoch 3/6", "epoch 6/6"]
+    assert all("D(G(z))" in line and "img/s" in line and "ETA" in line for line in lines)
+
+
+def test_interrupt_stops_training_cleanly(dataset):
+    import os
+    import signal
+
+    import keras
+
+    class InterruptAtEpoch2(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    stop = StopOnInterrupt(stream=io.StringIO())
+    history = small_gan().fit(dataset, epochs=10, verbose=0, callbacks=[InterruptAtEpoch2(), stop])
+    assert stop.interrupted and len(history.history["d_loss"]) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

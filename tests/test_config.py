@@ -1,0 +1,71 @@
+"""Configuration: TOML files, flag overrides and validation messages."""
+
+import pytest
+
+from mri_gan.config import RunConfig
+from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.fit import parser, resolve
+
+
+def resolved(*argv):
+    return resolve(parser().parse_args(list(argv)))
+
+
+def test_the_papers_table_1_loads(tmp_path):
+    from pathlib import Path
+
+    config = RunConfig.from_toml(Path(__file__).parents[1] / "experiments" / "paper.toml").validate()
+    assert (config.model.resolution, config.train.batch_size, config.train.epochs) == (64, 128, 20000)
+    assert (config.train.lr, config.train.beta_1, config.model.width) == (2e-4, 0.5, 64)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch-size", "0"], "train.batch_size must be at least 1, got 0"),
+        (["--resolution", "48"], "model.resolution must be a power of two from 32 to 256 (32, 64, 128, 256), got 48"),
+        (["--lr", "-1"], "train.lr (learning rate) must be positive, got -1.0"),
+        (["--epochs", "0"], "train.epochs must be at least 1, got 0"),
+        (["--cache", "memory", "--clip-percentiles", "99", "1"], "data.clip_percentiles must be [low, high]"),
+    ],
+)
+def test_bad_flag_values_are_named_in_the_error(argv, message, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        resolved("--out", str(tmp_path / "run"), *argv)
+    assert message in str(error.value)
+
+
+def test_unknown_key_in_the_file_is_named(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[train]\nepochs = 3\nlearning_rate = 0.1\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'learning_rate' in .*bad.toml \[train\]; known keys: .*lr"):
+        RunConfig.from_toml(path)
+
+
+def test_wrong_type_and_bad_toml_are_named(tmp_path):
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[train]\nbatch_size = "big"\n')
+    with pytest.raises(ConfigError, match="batch_size .* wrong type: got 'big'"):
+        RunConfig.from_toml(wrong)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[train\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        RunConfig.from_toml(broken)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(DataNotFoundError, match="does not exist"):
+        resolved("--config", str(tmp_path / "none.toml"), "--out", str(tmp_path / "run"))
+
+
+def test_flags_override_the_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[train]\nepochs = 7\nbatch_size = 16\n[model]\nresolution = 32\n")
+    config, out = resolved("--config", str(path), "--epochs", "9", "--out", str(tmp_path / "run"))
+    assert (config.train.epochs, config.train.batch_size, config.model.resolution) == (9, 16, 32)
+    assert out == tmp_path / "run"
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(DataNotFoundError, match="no checkpoint"):
+        resolved("--resume", "--out", str(tmp_path / "fresh"))

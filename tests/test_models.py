@@ -1,0 +1,73 @@
+"""Generator and discriminator: shapes, parameter counts and initial weights."""
+
+import keras
+import numpy as np
+import pytest
+
+from mri_gan.errors import ConfigError
+from mri_gan.models import build_discriminator, build_generator
+
+
+def dcgan_parameter_counts(resolution, latent, width):
+    """Parameters of the DCGAN layout from the layer shapes, counted independently of Keras."""
+    doublings = int(np.log2(resolution)) - 2
+    channels = [width * min(2 ** (doublings - 1 - level), 8) for level in range(doublings)]  # 4x4 ... res/2
+    generator = latent * 16 * channels[0] + 4 * channels[0]  # projection + its batch norm (4 per channel)
+    for c_in, c_out in zip(channels, channels[1:], strict=False):
+        generator += 16 * c_in * c_out + 4 * c_out
+    generator += 16 * channels[-1]  # last transposed conv to 1 channel, no bias
+    disc_channels = channels[::-1]
+    discriminator = 16 * disc_channels[0]  # first conv from 1 channel, no batch norm
+    for c_in, c_out in zip(disc_channels, disc_channels[1:], strict=False):
+        discriminator += 16 * c_in * c_out + 4 * c_out
+    discriminator += 16 * channels[0] + 1  # dense logit on the 4x4 map, with bias
+    return generator, discriminator
+
+
+@pytest.mark.parametrize("resolution", [32, 64, 128])
+def test_shapes_and_parameter_counts(resolution):
+    generator = build_generator(resolution, latent_dim=100, width=16)
+    discriminator = build_discriminator(resolution, width=16)
+    assert generator.output_shape == (None, resolution, resolution, 1)
+    assert discriminator.output_shape == (None, 1)
+    expected_g, expected_d = dcgan_parameter_counts(resolution, 100, 16)
+    assert generator.count_params() == expected_g
+    assert discriminator.count_params() == expected_d
+
+
+def test_paper_generator_has_512_channels_at_4x4_and_outputs_tanh_range():
+    generator = build_generator(64, 100, 64)
+    assert generator.get_layer("to_4x4").output.shape[-1] == 512
+    images = generator(np.random.default_rng(0).normal(size=(4, 100)).astype("float32"), training=False)
+    assert images.dtype == "float32"
+    assert float(np.abs(images).max()) <= 1.0
+
+
+def test_initial_weights_follow_dcgan_statistics():
+    for model in (build_generator(64, 100, 32), build_discriminator(64, 32)):
+        kernels = np.concatenate([w.numpy().ravel() for w in model.weights if "kernel" in w.path])
+        gammas = np.concatenate([w.numpy().ravel() for w in model.weights if w.path.endswith("gamma")])
+        assert abs(kernels.std() - 0.02) < 0.001 and abs(kernels.mean()) < 0.001
+        assert abs(gammas.mean() - 1.0) < 0.005 and abs(gammas.std() - 0.02) < 0.005
+
+
+def test_first_discriminator_layer_has_no_batch_norm():
+    discriminator = build_discriminator(64, 16)
+    names = [layer.name for layer in discriminator.layers]
+    assert names.index("down_32") + 1 == names.index("lrelu_32")
+    assert "bn_16" in names
+
+
+def test_bad_resolution_is_refused():
+    with pytest.raises(ConfigError, match="48"):
+        build_generator(48)
+
+
+def test_mixed_precision_keeps_outputs_float32():
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        generator, discriminator = build_generator(32, 8, 4), build_discriminator(32, 4)
+        image = generator(np.zeros((2, 8), "float32"))
+        assert image.dtype == "float32" and discriminator(image).dtype == "float32"
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
