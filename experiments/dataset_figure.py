@@ -17,7 +17,7 @@ from mri_gan.grids import image_grid, save_figure
 from mri_gan.sampling import to_uint8
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def sample(folder, count: int, resolution: int, seed: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mri_gan.augment import parse_policy
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 
@@ -43,7 +44,7 @@ class DataConfig:
 class ModelConfig:
     """The DCGAN's shape."""
 
-    resolution: int = 64
+    resolution: int = 32  # the no-argument run; the paper (experiments/paper.toml) uses 64
     latent_dim: int = 100
     width: int = 32  # base filters; the paper's DCGAN uses 64 (experiments/paper.toml)
 
@@ -60,18 +61,19 @@ class ModelConfig:
 class TrainConfig:
     """How long and how the two networks are trained, and what is saved while they are."""
 
-    epochs: int = 75
+    epochs: int = 150
     batch_size: int = 64
     lr: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
     seed: int = 0
     checkpoint_every: int = 10  # epochs
-    sample_every: int = 5  # epochs between image grids and loss-plot refreshes
+    sample_every: int = 10  # epochs between image grids and loss-plot refreshes
     export_every: int = 0  # epochs between generator exports; 0 = only at the end
-    summary_every: int = 5  # epochs between printed summary lines
+    summary_every: int = 10  # epochs between printed summary lines
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
+    augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
 
     def validate(self) -> None:
         _at_least("train.epochs", self.epochs, 1)
@@ -89,6 +91,10 @@ class TrainConfig:
         for epoch in self.loss_snapshots:
             _at_least("train.loss_snapshots", epoch, 1)
         _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))
+        try:
+            parse_policy(self.augment)
+        except ValueError as error:
+            raise ConfigError(f"train.augment: {error}") from error
 
 
 @dataclass

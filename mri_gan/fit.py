@@ -35,6 +35,7 @@ OVERRIDES = {
     "export_every": ("train", "export_every"),
     "summary_every": ("train", "summary_every"),
     "jit_compile": ("train", "jit_compile"),
+    "augment": ("train", "augment"),
 }
 
 
@@ -65,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-percentiles", type=float, nargs=2, metavar=("LOW", "HIGH"))
     p.add_argument("--drop-duplicates", action="store_true", help="skip files that are byte copies of others")
     p.add_argument("--strict", action="store_true", help="refuse to train when any image file is bad")
+    p.add_argument("--augment", metavar="POLICY", help='DiffAugment policy, e.g. "translation,cutout" ("none": off)')
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")
     return p
 

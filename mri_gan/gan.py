@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from mri_gan.augment import diff_augment, parse_policy
 from mri_gan.losses import discriminator_bce, generator_non_saturating
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -33,8 +34,16 @@ class DCGAN(keras.Model):
     discriminator gets right). The dataset may yield images or (images, labels).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        seed: int | None = None,
+        augment: str = "",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.augment_policy = parse_policy(augment)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
@@ -76,15 +85,15 @@ class DCGAN(keras.Model):
 
             # Discriminator update: real and generated batches in separate passes.
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                real_logits = discriminator(real, training=True)
-                fake_logits = discriminator(ops.stop_gradient(fake), training=True)
+                real_logits = discriminator(self.augment(real), training=True)
+                fake_logits = discriminator(self.augment(ops.stop_gradient(fake)), training=True)
                 d_loss = discriminator_bce(real_logits, fake_logits)
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss)
             d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
             self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
-            g_loss = generator_non_saturating(discriminator(fake, training=True))
+            g_loss = generator_non_saturating(discriminator(self.augment(fake), training=True))
             scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
         g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
         self.g_optimizer.apply(g_grads, generator.trainable_weights)
@@ -98,6 +107,10 @@ class DCGAN(keras.Model):
         self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
         self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def augment(self, images):
+        """DiffAugment of the images the discriminator sees (identity when the policy is empty)."""
+        return diff_augment(images, self.augment_policy, self.seed_generator) if self.augment_policy else images
 
     def generate(self, num: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
         """`num` generated images as uint8 [num, H, W, 1], the same for the same seed.

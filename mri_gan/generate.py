@@ -41,7 +41,9 @@ def load_generator(path: Path):
     return tf.saved_model.load(str(path))
 
 
-def generate_files(model_path: Path, num: int, out: Path, seed: int = 0, batch_size: int = 256, grid=False, quiet=False):
+def generate_files(
+    model_path: Path, num: int, out: Path, seed: int = 0, batch_size: int = 256, grid=False, quiet=False
+):
     """Write `num` PNG files `out/generated_000000.png`... and return their paths."""
     import keras
     from PIL import Image

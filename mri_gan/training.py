@@ -48,6 +48,7 @@ def build_gan(config: RunConfig) -> DCGAN:
         build_generator(model.resolution, model.latent_dim, model.width),
         build_discriminator(model.resolution, model.width),
         seed=train.seed,
+        augment=train.augment,
     )
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),

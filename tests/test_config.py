@@ -45,7 +45,7 @@ def test_unknown_key_in_the_file_is_named(tmp_path):
 def test_wrong_type_and_bad_toml_are_named(tmp_path):
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('[train]\nbatch_size = "big"\n')
-    with pytest.raises(ConfigError, match="batch_size .* wrong type: got 'big'"):
+    with pytest.raises(ConfigError, match=r"batch_size .* wrong type: got 'big'"):
         RunConfig.from_toml(wrong)
     broken = tmp_path / "broken.toml"
     broken.write_text("[train\n")

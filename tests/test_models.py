@@ -1,5 +1,7 @@
 """Generator and discriminator: shapes, parameter counts and initial weights."""
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -13,12 +15,12 @@ def dcgan_parameter_counts(resolution, latent, width):
     doublings = int(np.log2(resolution)) - 2
     channels = [width * min(2 ** (doublings - 1 - level), 8) for level in range(doublings)]  # 4x4 ... res/2
     generator = latent * 16 * channels[0] + 4 * channels[0]  # projection + its batch norm (4 per channel)
-    for c_in, c_out in zip(channels, channels[1:], strict=False):
+    for c_in, c_out in itertools.pairwise(channels):
         generator += 16 * c_in * c_out + 4 * c_out
     generator += 16 * channels[-1]  # last transposed conv to 1 channel, no bias
     disc_channels = channels[::-1]
     discriminator = 16 * disc_channels[0]  # first conv from 1 channel, no batch norm
-    for c_in, c_out in zip(disc_channels, disc_channels[1:], strict=False):
+    for c_in, c_out in itertools.pairwise(disc_channels):
         discriminator += 16 * c_in * c_out + 4 * c_out
     discriminator += 16 * channels[0] + 1  # dense logit on the 4x4 map, with bias
     return generator, discriminator
