@@ -8,7 +8,7 @@ from PIL import Image
 from scipy import ndimage
 
 from mri_gan.data import default_dataset_dir, folder_dataset, render_slice, write_phantom_dataset
-from mri_gan.data.phantom import main as phantom_main
+from mri_gan.data.phantom.__main__ import main as phantom_main
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,33 @@
+"""`python -m mri_gan.data.phantom`: write the built-in dataset as PNG folders."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from mri_gan.data.phantom import write_phantom_dataset
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mri_gan.data.phantom",
+        description="Write the built-in synthetic brain MR dataset as PNG files in yes/ and no/ subfolders.",
+    )
+    parser.add_argument("--out", required=True, type=Path, help="folder to create (must not exist)")
+    parser.add_argument("--num", type=int, default=1000, help="number of images (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--size", type=int, default=256, help="side of the PNG files in pixels (default 256)")
+    args = parser.parse_args(argv)
+    if args.size < 32:
+        parser.error(f"--size must be at least 32, got {args.size}")
+    if args.out.exists():
+        parser.error(f"--out {args.out} already exists; choose a new folder")
+    try:
+        out = write_phantom_dataset(args.out, args.num, args.seed, args.size)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"Wrote {args.num} images to {out}/yes and {out}/no")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
