@@ -4,6 +4,7 @@ Only gathers options; the run itself is `mri_gan.training.train`.
 """
 
 import argparse
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.run_directory import RunDirectory
 
 PROG = "python -m mri_gan.fit"
+logger = logging.getLogger("mri_gan.fit")
 
 # flag destination -> (config section, key)
 OVERRIDES = {
@@ -86,6 +88,8 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
         from mri_gan.training import load_run_config
 
         config = load_run_config(run)
+        if "config" in options:
+            logger.warning("%s continues with its saved configuration; --config %s is ignored", out, options["config"])
     elif "config" in options:
         config = RunConfig.from_toml(options["config"])
     else:

@@ -40,7 +40,7 @@ def files_dataset(
     preprocess = image_preprocessor(resolution, fit, clip_percentiles)
 
     def load(path):
-        image = tf.numpy_function(lambda data: preprocess(data), [tf.io.read_file(path)], tf.float32)
+        image = tf.numpy_function(preprocess, [tf.io.read_file(path)], tf.float32)
         image.set_shape((resolution, resolution, 1))
         return image
 
