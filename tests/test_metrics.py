@@ -69,3 +69,54 @@ def test_memorisation_ignores_duplicate_training_images(slices):
     training = np.concatenate([slices[0], slices[0][:5]])  # five exact duplicates
     novelty = nearest_training_images(slices[1][:10], training)
     assert len(novelty.training_kept) == 48 and novelty.threshold > 0
+
+
+def test_frechet_distance_matches_the_closed_form_for_two_gaussians():
+    from mri_gan.metrics.frechet import frechet_distance
+
+    rng = np.random.default_rng(0)
+    dimension = 4
+    cov_a = np.diag([1.0, 2.0, 0.5, 1.5])
+    cov_b = np.diag([2.0, 1.0, 0.5, 3.0])
+    mean_b = np.array([1.0, 0.0, -2.0, 0.5])
+    a = rng.multivariate_normal(np.zeros(dimension), cov_a, 200_000)
+    b = rng.multivariate_normal(mean_b, cov_b, 200_000)
+    # diagonal covariances: ||mu||^2 + sum(s_a + s_b - 2 sqrt(s_a s_b))
+    expected = (mean_b**2).sum() + sum(
+        x + y - 2 * np.sqrt(x * y) for x, y in zip(np.diag(cov_a), np.diag(cov_b), strict=True)
+    )
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_kid_is_near_zero_for_one_distribution_and_positive_for_two():
+    from mri_gan.metrics.frechet import kernel_distance
+
+    rng = np.random.default_rng(1)
+    same = kernel_distance(rng.normal(size=(400, 16)), rng.normal(size=(400, 16)), subsets=20, subset_size=200)
+    different = kernel_distance(rng.normal(size=(400, 16)), rng.normal(0.5, 1, size=(400, 16)), subsets=20,
+                                subset_size=200)  # fmt: skip
+    assert abs(same.mean) < 3 * same.std + 1e-3
+    assert different.mean > 10 * max(same.std, 1e-4) and different.mean > 0
+
+
+def test_precision_and_recall_separate_realism_from_coverage():
+    from mri_gan.metrics.precision_recall import precision_recall
+
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(500, 8))
+    assert precision_recall(real, rng.normal(size=(500, 8))).precision > 0.8
+    collapsed = precision_recall(real, rng.normal(0, 0.1, size=(500, 8)))  # realistic but one mode
+    assert collapsed.precision > 0.9 and collapsed.recall < 0.2
+    off = precision_recall(real, rng.normal(6, 1, size=(500, 8)))  # unrealistic
+    assert off.precision < 0.05
+
+
+def test_classifier_scores_on_known_probabilities():
+    from mri_gan.metrics.classifier import real_fake_scores, roc_auc
+
+    scores = real_fake_scores(np.array([0.9, 0.8, 0.4]), np.array([0.1, 0.6]))
+    assert scores.accuracy == pytest.approx(3 / 5)
+    assert scores.confusion == {"real_as_real": 2, "real_as_fake": 1, "fake_as_real": 1, "fake_as_fake": 1}
+    assert roc_auc(np.array([0.9, 0.8, 0.4]), np.array([0.1, 0.6])) == pytest.approx(5 / 6)
+    assert roc_auc(np.array([1.0, 1.0]), np.array([0.0])) == 1.0
