@@ -120,3 +120,30 @@ def test_classifier_scores_on_known_probabilities():
     assert scores.confusion == {"real_as_real": 2, "real_as_fake": 1, "fake_as_real": 1, "fake_as_fake": 1}
     assert roc_auc(np.array([0.9, 0.8, 0.4]), np.array([0.1, 0.6])) == pytest.approx(5 / 6)
     assert roc_auc(np.array([1.0, 1.0]), np.array([0.0])) == 1.0
+
+
+def test_inception_path_builds_without_weights_and_gives_2048_features():
+    from mri_gan.metrics.inception import inception_features, load_inception
+
+    model = load_inception(weights=None)
+    features = inception_features(model, np.zeros((2, 32, 32, 1), np.uint8))
+    assert features.shape == (2, 2048) and np.isfinite(features).all()
+
+
+def test_missing_inception_weights_are_reported_with_the_reason(monkeypatch, tmp_path):
+    import keras
+
+    from mri_gan.errors import DataNotFoundError
+    from mri_gan.metrics.inception import FeaturesUnavailable, load_inception
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("no internet here")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    monkeypatch.setattr("keras.src.applications.inception_v3.file_utils.get_file", offline)
+    with pytest.raises(FeaturesUnavailable, match=r"not in Keras's cache .* no internet here.*--inception-weights"):
+        load_inception("imagenet")
+    with pytest.raises(DataNotFoundError, match="does not exist"):
+        load_inception(tmp_path / "missing.h5")

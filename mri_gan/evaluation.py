@@ -1,0 +1,106 @@
+"""All measures of a generated set against real images, as one report (a JSON-ready dict).
+
+Used by `python -m mri_gan.evaluate`; callable from Python on uint8 image arrays.
+"""
+
+import logging
+
+import keras
+import numpy as np
+
+from mri_gan.metrics.classifier import real_fake_scores
+from mri_gan.metrics.diversity import ms_ssim_diversity
+from mri_gan.metrics.frechet import frechet_distance, kernel_distance
+from mri_gan.metrics.inception import FeaturesUnavailable, inception_features, load_inception
+from mri_gan.metrics.novelty import nearest_training_images
+from mri_gan.metrics.precision_recall import precision_recall
+from mri_gan.metrics.swd import sliced_wasserstein
+
+logger = logging.getLogger(__name__)
+
+
+def evaluate_images(
+    real: np.ndarray,
+    fake: np.ndarray,
+    train: np.ndarray,
+    *,
+    discriminator: keras.Model | None = None,
+    inception_weights="imagenet",
+    seed: int = 0,
+) -> dict:
+    """Every measure, each under its own key; measures that cannot run say why."""
+    rng = np.random.default_rng(seed)
+    real = real[rng.permutation(len(real))]
+    half = len(real) // 2
+    count = min(half, len(fake))
+    if count < 2:
+        raise ValueError(f"need at least 4 real and 2 generated images, got {len(real)} and {len(fake)}")
+    report: dict = {"counts": {"real": len(real), "generated": len(fake), "train": len(train), "compared": count}}
+
+    logger.info("Sliced Wasserstein distance...")
+    versus_fake = sliced_wasserstein(real[:count], fake[:count], seed)
+    versus_real = sliced_wasserstein(real[:count], real[half : half + count], seed)
+    report["swd"] = {
+        "real_vs_generated": {"per_level": versus_fake.per_level, "mean": versus_fake.mean},
+        "real_vs_real": {"per_level": versus_real.per_level, "mean": versus_real.mean},
+        "ratio_to_baseline": versus_fake.mean / max(versus_real.mean, 1e-12),
+    }
+
+    logger.info("MS-SSIM diversity...")
+    diversity = ms_ssim_diversity(real, fake, seed=seed)
+    report["ms_ssim"] = {"real": diversity.real, "generated": diversity.generated, "diversity_ratio": diversity.ratio,
+                         "likely_mode_collapse": diversity.likely_mode_collapse}  # fmt: skip
+
+    logger.info("Novelty against %d training images...", len(train))
+    novelty = nearest_training_images(fake, train)
+    report["novelty"] = {
+        "possible_copies": len(novelty.possible_copies),
+        "possible_copy_share": novelty.copy_share,
+        "threshold_rms": novelty.threshold,
+        "median_nearest_rms": float(np.median(novelty.nearest_distance)),
+        "median_real_to_real_rms": float(np.median(novelty.real_to_real)),
+        "median_nearest_ssim": float(np.median(novelty.nearest_ssim)),
+        "distinct_training_images": len(novelty.training_kept),
+    }
+    report["_novelty"] = novelty
+
+    report.update(_feature_measures(real, fake, count, inception_weights, seed))
+    if discriminator is not None:
+        report["discriminator"] = _discriminator_scores(discriminator, real, fake)
+    return report
+
+
+def _feature_measures(real, fake, count, inception_weights, seed) -> dict:
+    try:
+        model = load_inception(inception_weights)
+    except FeaturesUnavailable as error:
+        logger.warning("FID, KID and precision/recall unavailable: %s", error)
+        unavailable = {"available": False, "reason": str(error)}
+        return {"fid": unavailable, "kid": unavailable, "relative_fd": unavailable, "precision_recall": unavailable}
+    logger.info("Inception features...")
+    real_features = inception_features(model, real)
+    fake_features = inception_features(model, fake)
+    half = len(real) // 2
+    fid = frechet_distance(real_features, fake_features)
+    baseline = frechet_distance(real_features[:half], real_features[half : 2 * half])
+    kid = kernel_distance(real_features, fake_features, seed=seed)
+    pr = precision_recall(real_features[:count], fake_features[:count])
+    return {
+        "fid": {"available": True, "value": fid},
+        "kid": {"available": True, "mean": kid.mean, "std": kid.std},
+        "relative_fd": {"available": True, "value": fid / max(baseline, 1e-12), "real_halves_fd": baseline},
+        "precision_recall": {"available": True, "precision": pr.precision, "recall": pr.recall},
+    }
+
+
+def discriminator_probabilities(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The discriminator's probability that each uint8 image is real."""
+    scaled = images.astype(np.float32) / 127.5 - 1.0
+    logits = [discriminator(scaled[i : i + batch_size], training=False) for i in range(0, len(scaled), batch_size)]
+    return np.asarray(keras.ops.sigmoid(np.concatenate(logits))).ravel()
+
+
+def _discriminator_scores(discriminator, real, fake) -> dict:
+    scores = real_fake_scores(discriminator_probabilities(discriminator, real),
+                              discriminator_probabilities(discriminator, fake))  # fmt: skip
+    return {"accuracy": scores.accuracy, "roc_auc": scores.roc_auc, "confusion": scores.confusion}

@@ -1,0 +1,73 @@
+"""ImageNet InceptionV3 pool features for FID, KID and precision/recall, when weights exist.
+
+The weights come from Keras's cache (downloaded on first use where there is internet,
+unless `MRI_GAN_OFFLINE=1` forbids downloads) or from a file given by path
+(`--inception-weights`). Without either, `load_inception` raises `FeaturesUnavailable`
+with the reason, and callers report these measures as unavailable instead of failing.
+Grayscale images are tiled to three channels and resized to 299x299, as FID
+implementations do for one-channel data.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mri_gan.errors import DataNotFoundError
+from mri_gan.metrics.images import as_unit_float
+
+INPUT_SIZE = 299
+CACHED_WEIGHTS = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+DOWNLOAD_TIMEOUT_SECONDS = 20
+
+
+class FeaturesUnavailable(RuntimeError):
+    """The Inception weights cannot be had here; the message says why and what to do."""
+
+
+def load_inception(weights: str | os.PathLike | None = "imagenet") -> keras.Model:
+    """InceptionV3 without its classifier, average-pooled to 2048 features.
+
+    `weights`: "imagenet" (Keras's cache, else a download), a path to a weights file, or
+    None for random weights (tests only: the features then mean nothing).
+    """
+    if weights is not None and weights != "imagenet":
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(f"--inception-weights {path} does not exist; give the InceptionV3 .h5 weights file")
+        weights = str(path)
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / CACHED_WEIGHTS
+    if weights == "imagenet" and not cache.is_file() and os.environ.get("MRI_GAN_OFFLINE") == "1":
+        raise FeaturesUnavailable(
+            f"ImageNet InceptionV3 weights are not in Keras's cache ({cache}) and MRI_GAN_OFFLINE=1 forbids "
+            "downloading them; give a weights file with --inception-weights PATH"
+        )
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_SECONDS)
+    try:
+        return keras.applications.InceptionV3(
+            include_top=False, weights=weights, pooling="avg", input_shape=(INPUT_SIZE, INPUT_SIZE, 3)
+        )
+    except Exception as error:  # the download fails in many ways offline (DNS, refused, timeout)
+        if weights != "imagenet":
+            raise
+        raise FeaturesUnavailable(
+            f"ImageNet InceptionV3 weights are not in Keras's cache ({cache}) and could not be downloaded "
+            f"({type(error).__name__}: {error}); give a weights file with --inception-weights PATH"
+        ) from error
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+
+
+def inception_features(model: keras.Model, images, batch_size: int = 32) -> np.ndarray:
+    """[N, 2048] features of grayscale images (uint8 or [-1, 1])."""
+    unit = as_unit_float(images)
+    features = []
+    for start in range(0, len(unit), batch_size):
+        batch = tf.image.resize(unit[start : start + batch_size], (INPUT_SIZE, INPUT_SIZE), method="bilinear")
+        rgb = tf.repeat(batch, 3, axis=-1) * 255.0
+        features.append(model(keras.applications.inception_v3.preprocess_input(rgb), training=False).numpy())
+    return np.concatenate(features).astype(np.float64)

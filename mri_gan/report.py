@@ -1,0 +1,97 @@
+"""The evaluation report on disk: report.json, a one-page report.png and report.html."""
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from mri_gan.grids import image_grid, save_figure
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def summary_rows(report: dict) -> list[tuple[str, str]]:
+    """(measure, value) lines for the terminal table and the page."""
+    swd, diversity, novelty = report["swd"], report["ms_ssim"], report["novelty"]
+    rows = [
+        ("SWD x1e3 real vs generated", f"{swd['real_vs_generated']['mean']:.2f}"),
+        ("SWD x1e3 real vs real (baseline)", f"{swd['real_vs_real']['mean']:.2f}"),
+        ("MS-SSIM real / generated", f"{diversity['real']:.3f} / {diversity['generated']:.3f}"
+         + ("  LIKELY MODE COLLAPSE" if diversity["likely_mode_collapse"] else "")),
+        ("possible copies of training images",
+         f"{novelty['possible_copies']} ({100 * novelty['possible_copy_share']:.1f}%)"),
+    ]  # fmt: skip
+    for key, label in (("fid", "FID"), ("relative_fd", "FD relative to real halves")):
+        rows.append((label, f"{report[key]['value']:.3f}" if report[key]["available"] else "unavailable"))
+    kid = report["kid"]
+    rows.append(("KID", f"{kid['mean']:.4f} ± {kid['std']:.4f}" if kid["available"] else "unavailable"))
+    pr = report["precision_recall"]
+    rows.append(
+        ("precision / recall", f"{pr['precision']:.3f} / {pr['recall']:.3f}" if pr["available"] else "unavailable")
+    )
+    if "discriminator" in report:
+        scores = report["discriminator"]
+        rows.append(("discriminator accuracy / ROC AUC", f"{scores['accuracy']:.3f} / {scores['roc_auc']:.3f}"))
+    return rows
+
+
+def format_table(report: dict) -> str:
+    rows = summary_rows(report)
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.ndarray, out: Path) -> Path:
+    """Write report.json, report.png and report.html into `out`; returns the JSON path."""
+    out.mkdir(parents=True, exist_ok=True)
+    novelty = report["_novelty"]
+    public = {key: value for key, value in report.items() if not key.startswith("_")}
+    (out / "report.json").write_text(json.dumps(public, indent=2, default=_plain))
+    closest = np.argsort(novelty.nearest_distance)[:8]
+    pairs = np.concatenate([fake[closest], train[novelty.training_kept][novelty.nearest_index[closest]]])
+
+    figure = plt.figure(figsize=(11, 8.5), dpi=100)
+    panels = [(real[:36], "Real images", 1), (fake[:36], "Generated images", 2)]
+    for images, title, position in panels:
+        axis = figure.add_subplot(2, 3, position)
+        axis.imshow(image_grid(images), cmap="gray", vmin=0, vmax=255)
+        axis.set_title(title)
+        axis.axis("off")
+    axis = figure.add_subplot(2, 3, 3)
+    axis.hist(real.ravel(), bins=64, range=(0, 255), density=True, alpha=0.6, label="real")
+    axis.hist(fake.ravel(), bins=64, range=(0, 255), density=True, alpha=0.6, label="generated")
+    axis.set_yscale("log")
+    axis.set_title("Intensity histograms")
+    axis.legend()
+    axis = figure.add_subplot(2, 3, (4, 5))
+    axis.imshow(image_grid(pairs, columns=len(closest)), cmap="gray", vmin=0, vmax=255)
+    axis.set_title("Closest generated (top) and training (bottom) pairs")
+    axis.axis("off")
+    axis = figure.add_subplot(2, 3, 6)
+    axis.axis("off")
+    axis.text(0, 1, "\n".join(f"{name}:\n   {value}" for name, value in summary_rows(report)), va="top", fontsize=8,
+              family="monospace")  # fmt: skip
+    figure.tight_layout()
+    save_figure(figure, out / "report.png")
+
+    picture = base64.b64encode((out / "report.png").read_bytes()).decode()
+    table = "".join(f"<tr><td>{html.escape(n)}</td><td>{html.escape(v)}</td></tr>" for n, v in summary_rows(report))
+    (out / "report.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>mri_gan evaluation</title>"
+        f"<h1>mri_gan evaluation</h1><table>{table}</table>"
+        f"<img alt='report' src='data:image/png;base64,{picture}'>"
+        f"<pre>{html.escape(json.dumps(public, indent=2, default=_plain))}</pre>"
+    )
+    return out / "report.json"
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

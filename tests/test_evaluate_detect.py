@@ -1,0 +1,59 @@
+"""`evaluate` and `detect` end to end on a tiny trained run, in fresh processes."""
+
+import csv
+import json
+import os
+
+import pytest
+from conftest import run_module
+from test_cli_end_to_end import TINY_RUN
+
+OFFLINE = {**os.environ, "MRI_GAN_OFFLINE": "1"}  # tests never download Inception weights
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from conftest import head_image, write_image
+
+    root = tmp_path_factory.mktemp("evaluate")
+    data = root / "data"
+    for i in range(16):
+        write_image(data / ("yes" if i % 2 else "no") / f"{i}.png", head_image(48, 48, seed=i))
+    run = root / "run"
+    result = run_module("mri_gan.fit", "--data", str(data), "--out", str(run), *TINY_RUN)
+    assert result.returncode == 0, result.stderr
+    return run, data
+
+
+def test_evaluate_writes_every_measure_and_reports_fid_unavailable_offline(tiny_run, tmp_path):
+    run, data = tiny_run
+    out = tmp_path / "evaluation"
+    result = run_module("mri_gan.evaluate", "--real", str(data), "--model", str(run), "--num", "24", "--out", str(out),
+                        env=OFFLINE)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    for key in ("swd", "ms_ssim", "fid", "kid", "relative_fd", "precision_recall", "novelty", "discriminator"):
+        assert key in report, key
+    assert report["fid"] == {"available": False, "reason": report["fid"]["reason"]}
+    assert "MRI_GAN_OFFLINE=1" in report["fid"]["reason"]
+    assert report["swd"]["real_vs_real"]["mean"] > 0 and report["counts"]["generated"] == 24
+    assert set(report["discriminator"]["confusion"]) == {"real_as_real", "real_as_fake", "fake_as_real", "fake_as_fake"}
+    assert (out / "report.png").stat().st_size > 10_000 and "<table>" in (out / "report.html").read_text()
+    assert "SWD x1e3 real vs generated" in result.stdout and "unavailable" in result.stdout
+
+
+def test_detect_scores_each_image_and_skips_a_corrupt_file(tiny_run, tmp_path):
+    run, data = tiny_run
+    images = tmp_path / "images"
+    images.mkdir()
+    for path in sorted(data.rglob("*.png"))[:5]:
+        (images / path.name).write_bytes(path.read_bytes())
+    (images / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    out = tmp_path / "scores.csv"
+    result = run_module("mri_gan.detect", "--model", str(run), "--images", str(images), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "broken.png" in result.stderr and "warning" in result.stderr
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5 and all(0.0 <= float(row["p_real"]) <= 1.0 for row in rows)
+    assert "Scored 5 images (1 skipped)" in result.stdout
