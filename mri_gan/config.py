@@ -74,6 +74,8 @@ class TrainConfig:
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
     augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
+    quality_every: int = 10  # epochs between SWD / MS-SSIM measurements; 0 = off
+    keep_best: str = "swd"  # keep the generator with the best "swd" or "ms_ssim" as best_generator/
 
     def validate(self) -> None:
         _at_least("train.epochs", self.epochs, 1)
@@ -88,6 +90,8 @@ class TrainConfig:
         for name in ("checkpoint_every", "sample_every", "summary_every"):
             _at_least(f"train.{name}", getattr(self, name), 1)
         _at_least("train.export_every", self.export_every, 0)
+        _at_least("train.quality_every", self.quality_every, 0)
+        _choice("train.keep_best", self.keep_best, ("swd", "ms_ssim"))
         for epoch in self.loss_snapshots:
             _at_least("train.loss_snapshots", epoch, 1)
         _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))

@@ -78,8 +78,8 @@ def _feature_measures(real, fake, count, inception_weights, seed) -> dict:
         unavailable = {"available": False, "reason": str(error)}
         return {"fid": unavailable, "kid": unavailable, "relative_fd": unavailable, "precision_recall": unavailable}
     logger.info("Inception features...")
-    real_features = inception_features(model, real)
-    fake_features = inception_features(model, fake)
+    real_features = inception_features(model, real, progress=True)
+    fake_features = inception_features(model, fake, progress=True)
     half = len(real) // 2
     fid = frechet_distance(real_features, fake_features)
     baseline = frechet_distance(real_features[:half], real_features[half : 2 * half])

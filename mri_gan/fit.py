@@ -38,6 +38,8 @@ OVERRIDES = {
     "summary_every": ("train", "summary_every"),
     "jit_compile": ("train", "jit_compile"),
     "augment": ("train", "augment"),
+    "quality_every": ("train", "quality_every"),
+    "keep_best": ("train", "keep_best"),
 }
 
 
@@ -69,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-duplicates", action="store_true", help="skip files that are byte copies of others")
     p.add_argument("--strict", action="store_true", help="refuse to train when any image file is bad")
     p.add_argument("--augment", metavar="POLICY", help='DiffAugment policy, e.g. "translation,cutout" ("none": off)')
+    p.add_argument("--quality-every", type=int, metavar="N", help="epochs between SWD / MS-SSIM checks (0: off)")
+    p.add_argument("--keep-best", choices=("swd", "ms_ssim"), help="measure that picks best_generator/")
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")
     return p
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from mri_gan.grids import image_grid, save_figure
+from mri_gan.grids import image_grid, save_figure, save_png
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -46,13 +46,15 @@ def format_table(report: dict) -> str:
 
 
 def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.ndarray, out: Path) -> Path:
-    """Write report.json, report.png and report.html into `out`; returns the JSON path."""
+    """Write report.json, report.png, report.html and closest_pairs.png (generated images
+    above their nearest training images, closest first) into `out`; returns the JSON path."""
     out.mkdir(parents=True, exist_ok=True)
     novelty = report["_novelty"]
     public = {key: value for key, value in report.items() if not key.startswith("_")}
     (out / "report.json").write_text(json.dumps(public, indent=2, default=_plain))
     closest = np.argsort(novelty.nearest_distance)[:8]
     pairs = np.concatenate([fake[closest], train[novelty.training_kept][novelty.nearest_index[closest]]])
+    save_png(image_grid(pairs, columns=len(closest)), out / "closest_pairs.png")
 
     figure = plt.figure(figsize=(11, 8.5), dpi=100)
     panels = [(real[:36], "Real images", 1), (fake[:36], "Generated images", 2)]

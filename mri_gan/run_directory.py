@@ -22,6 +22,8 @@ class RunDirectory:
     grids = property(lambda self: self.root / "grids")
     checkpoints = property(lambda self: self.root / "checkpoints")
     generator = property(lambda self: self.root / "generator")
+    best_generator = property(lambda self: self.root / "best_generator")
+    quality_plot = property(lambda self: self.root / "quality.png")
     keras_models = property(lambda self: self.root / "keras")
     tensorboard = property(lambda self: self.root / "tensorboard")
 

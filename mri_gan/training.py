@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from mri_gan.callbacks import (
     Checkpoint,
@@ -18,6 +19,7 @@ from mri_gan.callbacks import (
     ImageGrid,
     LossPlot,
     ProgressLine,
+    QualityMonitor,
     RealVsFake,
     StopOnInterrupt,
 )
@@ -98,6 +100,12 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
     train_settings = config.train
     real_sample = next(iter(dataset))[:36]
+    quality = []
+    if train_settings.quality_every:
+        sample = np.concatenate([batch.numpy() for batch in dataset.take(max(1, 256 // train_settings.batch_size))])
+        quality = [QualityMonitor(sample[:256], every=train_settings.quality_every, plot_path=run.quality_plot,
+                                  best_dir=run.best_generator, keep_best=train_settings.keep_best,
+                                  seed=train_settings.seed)]  # fmt: skip
     interrupt = StopOnInterrupt()
     checkpointing = Checkpoint(checkpoint, every=train_settings.checkpoint_every)
     callbacks = [
@@ -106,6 +114,7 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
         LossPlot(run.loss_plot, every=train_settings.sample_every, snapshots=train_settings.loss_snapshots,
                  history_csv=run.history),
         RealVsFake(real_sample, run.real_vs_fake),
+        *quality,
         keras.callbacks.CSVLogger(str(run.history), append=True),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
         checkpointing,

@@ -77,3 +77,23 @@ def test_interrupt_stops_training_cleanly(dataset):
     history = small_gan().fit(dataset, epochs=10, verbose=0, callbacks=[InterruptAtEpoch2(), stop])
     assert stop.interrupted and len(history.history["d_loss"]) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_quality_monitor_logs_measures_and_keeps_the_best_generator(dataset, tmp_path):
+    import json
+
+    import keras
+
+    from mri_gan.callbacks import QualityMonitor
+
+    real = next(iter(dataset.unbatch().batch(8))).numpy()
+    monitor = QualityMonitor(real, every=2, plot_path=tmp_path / "quality.png", best_dir=tmp_path / "best")
+    history = small_gan().fit(dataset, epochs=4, verbose=0, callbacks=[monitor, keras.callbacks.CSVLogger(
+        str(tmp_path / "history.csv"))])  # fmt: skip
+    swd = history.history["swd"]
+    assert np.isnan(swd[0]) and np.isfinite(swd[1]) and np.isnan(swd[2]) and np.isfinite(swd[3])
+    assert monitor.history["epoch"] == [2, 4]
+    best = json.loads((tmp_path / "best.json").read_text())
+    assert best["swd"] == pytest.approx(min(monitor.history["swd"]))
+    assert (tmp_path / "best" / "saved_model.pb").is_file() and (tmp_path / "quality.png").is_file()
+    assert "swd" in (tmp_path / "history.csv").read_text().splitlines()[0]

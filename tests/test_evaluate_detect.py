@@ -38,6 +38,7 @@ def test_evaluate_writes_every_measure_and_reports_fid_unavailable_offline(tiny_
     assert "MRI_GAN_OFFLINE=1" in report["fid"]["reason"]
     assert report["swd"]["real_vs_real"]["mean"] > 0 and report["counts"]["generated"] == 24
     assert set(report["discriminator"]["confusion"]) == {"real_as_real", "real_as_fake", "fake_as_real", "fake_as_fake"}
+    assert (out / "closest_pairs.png").is_file()
     assert (out / "report.png").stat().st_size > 10_000 and "<table>" in (out / "report.html").read_text()
     assert "SWD x1e3 real vs generated" in result.stdout and "unavailable" in result.stdout
 

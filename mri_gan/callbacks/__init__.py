@@ -6,6 +6,16 @@ from mri_gan.callbacks.image_grid import ImageGrid
 from mri_gan.callbacks.interrupt import StopOnInterrupt
 from mri_gan.callbacks.loss_plot import LossPlot
 from mri_gan.callbacks.progress import ProgressLine
+from mri_gan.callbacks.quality import QualityMonitor
 from mri_gan.callbacks.real_vs_fake import RealVsFake
 
-__all__ = ["Checkpoint", "ExportGenerator", "ImageGrid", "LossPlot", "ProgressLine", "RealVsFake", "StopOnInterrupt"]
+__all__ = [
+    "Checkpoint",
+    "ExportGenerator",
+    "ImageGrid",
+    "LossPlot",
+    "ProgressLine",
+    "QualityMonitor",
+    "RealVsFake",
+    "StopOnInterrupt",
+]

@@ -62,12 +62,15 @@ def load_inception(weights: str | os.PathLike | None = "imagenet") -> keras.Mode
         socket.setdefaulttimeout(previous_timeout)
 
 
-def inception_features(model: keras.Model, images, batch_size: int = 32) -> np.ndarray:
-    """[N, 2048] features of grayscale images (uint8 or [-1, 1])."""
+def inception_features(model: keras.Model, images, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    """[N, 2048] features of grayscale images (uint8 or [-1, 1]), with a progress bar if asked."""
     unit = as_unit_float(images)
+    bar = keras.utils.Progbar(len(unit), unit_name="image") if progress else None
     features = []
     for start in range(0, len(unit), batch_size):
         batch = tf.image.resize(unit[start : start + batch_size], (INPUT_SIZE, INPUT_SIZE), method="bilinear")
         rgb = tf.repeat(batch, 3, axis=-1) * 255.0
         features.append(model(keras.applications.inception_v3.preprocess_input(rgb), training=False).numpy())
+        if bar:
+            bar.add(len(batch))
     return np.concatenate(features).astype(np.float64)
