@@ -8,11 +8,12 @@ import keras
 import numpy as np
 from PIL import Image
 
-from mri_gan.data import folder_dataset, scan_image_folder
+from mri_gan.data import scan_image_folder
 from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.metrics.images import images_from_folder
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
-from mri_gan.sampling import latent_vectors, to_uint8
+from mri_gan.sampling import latent_vectors
 
 
 @dataclass
@@ -22,12 +23,6 @@ class EvaluationInputs:
     train: np.ndarray
     discriminator: keras.Model | None
     description: dict
-
-
-def folder_images(folder, resolution: int) -> np.ndarray:
-    """Every usable image of a folder through the training pipeline, as uint8 [N, res, res, 1]."""
-    dataset, _ = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
-    return np.concatenate([to_uint8(batch).numpy() for batch in dataset])
 
 
 def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256) -> np.ndarray:
@@ -60,11 +55,11 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
             train_dir = json.loads(run.config.read_text())["config"]["data"]["path"]
         description.update({"model": str(model_dir), "generated": num})
     else:
-        fake = folder_images(fake_dir, _resolution_of(fake_dir))
+        fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
-    real = folder_images(real_dir, resolution)
-    train = folder_images(train_dir, resolution) if train_dir else real
+    real = images_from_folder(real_dir, resolution)
+    train = images_from_folder(train_dir, resolution) if train_dir else real
     description["train"] = str(train_dir or real_dir)
     return EvaluationInputs(real, fake, train, discriminator, description)
 

@@ -147,3 +147,11 @@ def test_missing_inception_weights_are_reported_with_the_reason(monkeypatch, tmp
         load_inception("imagenet")
     with pytest.raises(DataNotFoundError, match="does not exist"):
         load_inception(tmp_path / "missing.h5")
+
+
+def test_measures_run_on_two_folders(labelled_folder):
+    from mri_gan.metrics import images_from_folder
+
+    images = images_from_folder(labelled_folder, resolution=32)
+    assert images.shape == (8, 32, 32, 1) and images.dtype == np.uint8
+    assert sliced_wasserstein(images[:4], images_from_folder(labelled_folder, 32)[:4]).mean == 0.0

@@ -1,4 +1,4 @@
-"""Bringing image arrays of either convention to one: float32 [N, H, W, 1] in [0, 1]."""
+"""Images for the measures: arrays of either convention to one, and folders to arrays."""
 
 import numpy as np
 
@@ -13,3 +13,16 @@ def as_unit_float(images) -> np.ndarray:
     if array.dtype == np.uint8:
         return array.astype(np.float32) / 255.0
     return ((array.astype(np.float32) + 1.0) / 2.0).clip(0.0, 1.0)
+
+
+def images_from_folder(folder, resolution: int = 64) -> np.ndarray:
+    """Every usable image of a folder through the training pipeline, as uint8 [N, res, res, 1].
+
+    Lets every measure run on two folders, e.g.
+    `sliced_wasserstein(images_from_folder("real"), images_from_folder("generated"))`.
+    """
+    from mri_gan.data import folder_dataset
+    from mri_gan.sampling import to_uint8
+
+    dataset, _ = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
+    return np.concatenate([to_uint8(batch).numpy() for batch in dataset])
