@@ -99,11 +99,11 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
 
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
     train_settings = config.train
-    real_sample = next(iter(dataset))[:36]
+    # One read of up to 256 training images serves both the real|fake sheet and the quality checks.
+    sample = np.concatenate([batch.numpy() for batch in dataset.take(-(-256 // train_settings.batch_size))])[:256]
     quality = []
     if train_settings.quality_every:
-        sample = np.concatenate([batch.numpy() for batch in dataset.take(max(1, 256 // train_settings.batch_size))])
-        quality = [QualityMonitor(sample[:256], every=train_settings.quality_every, plot_path=run.quality_plot,
+        quality = [QualityMonitor(sample, every=train_settings.quality_every, plot_path=run.quality_plot,
                                   best_dir=run.best_generator, keep_best=train_settings.keep_best,
                                   seed=train_settings.seed)]  # fmt: skip
     interrupt = StopOnInterrupt()
@@ -113,7 +113,7 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
         ImageGrid(run.grids, every=train_settings.sample_every, tensorboard_dir=run.tensorboard),
         LossPlot(run.loss_plot, every=train_settings.sample_every, snapshots=train_settings.loss_snapshots,
                  history_csv=run.history),
-        RealVsFake(real_sample, run.real_vs_fake),
+        RealVsFake(sample[:36], run.real_vs_fake),
         *quality,
         keras.callbacks.CSVLogger(str(run.history), append=True),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
