@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from mri_gan.augment import parse_policy
+from mri_gan.data.volumes.slicing import SliceOptions
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.models import SUPPORTED_RESOLUTIONS
+from mri_gan.precision import PRECISIONS
 
 
 @dataclass
@@ -28,8 +30,23 @@ class DataConfig:
     drop_duplicates: bool = False
     strict: bool = False
     min_size: int = 32
+    # NIfTI volumes and DICOM series in the folder are sliced first (mri_gan.data.volumes):
+    plane: str = "axial"
+    modality: str = "t1ce"  # the sequence sliced in BraTS-style folders: t1, t1ce, t2 or flair
+    min_tumour_area: int = 20  # segmentation pixels that make a slice "yes"
+    min_foreground: float = 0.1  # least share of a slice that must be head
+    window: list[float] = field(default_factory=lambda: [0.5, 99.5])  # per-volume intensity percentiles
+    dicom_window: bool = False  # use each DICOM series' own WindowCenter/Width instead
+
+    def slice_options(self) -> SliceOptions:
+        try:
+            return SliceOptions(self.plane, self.modality, self.min_tumour_area, self.min_foreground,
+                                tuple(self.window), self.dicom_window).validate()  # fmt: skip
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"data: {error}") from error
 
     def validate(self) -> None:
+        self.slice_options()
         _choice("data.fit", self.fit, ("pad", "crop"))
         if self.clip_percentiles is not None:
             low_high = self.clip_percentiles
@@ -73,6 +90,7 @@ class TrainConfig:
     summary_every: int = 10  # epochs between printed summary lines
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
+    precision: str = "float32"  # or "mixed" (bfloat16 on CPUs, float16 on GPUs), "mixed_bfloat16", "mixed_float16"
     augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
     quality_every: int = 10  # epochs between SWD / MS-SSIM measurements; 0 = off
     keep_best: str = "swd"  # keep the generator with the best "swd" or "ms_ssim" as best_generator/
@@ -95,6 +113,7 @@ class TrainConfig:
         for epoch in self.loss_snapshots:
             _at_least("train.loss_snapshots", epoch, 1)
         _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))
+        _choice("train.precision", self.precision, PRECISIONS)
         try:
             parse_policy(self.augment)
         except ValueError as error:

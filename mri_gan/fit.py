@@ -12,6 +12,7 @@ from pathlib import Path
 from mri_gan.cli import configure_logging, run_command
 from mri_gan.config import RunConfig, apply_overrides
 from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.precision import PRECISIONS
 from mri_gan.run_directory import RunDirectory
 
 PROG = "python -m mri_gan.fit"
@@ -25,6 +26,12 @@ OVERRIDES = {
     "clip_percentiles": ("data", "clip_percentiles"),
     "drop_duplicates": ("data", "drop_duplicates"),
     "strict": ("data", "strict"),
+    "plane": ("data", "plane"),
+    "modality": ("data", "modality"),
+    "min_tumour_area": ("data", "min_tumour_area"),
+    "min_foreground": ("data", "min_foreground"),
+    "window": ("data", "window"),
+    "dicom_window": ("data", "dicom_window"),
     "resolution": ("model", "resolution"),
     "latent_dim": ("model", "latent_dim"),
     "width": ("model", "width"),
@@ -37,6 +44,7 @@ OVERRIDES = {
     "export_every": ("train", "export_every"),
     "summary_every": ("train", "summary_every"),
     "jit_compile": ("train", "jit_compile"),
+    "precision": ("train", "precision"),
     "augment": ("train", "augment"),
     "quality_every": ("train", "quality_every"),
     "keep_best": ("train", "keep_best"),
@@ -70,10 +78,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-percentiles", type=float, nargs=2, metavar=("LOW", "HIGH"))
     p.add_argument("--drop-duplicates", action="store_true", help="skip files that are byte copies of others")
     p.add_argument("--strict", action="store_true", help="refuse to train when any image file is bad")
+    volumes = p.add_argument_group("NIfTI volumes and DICOM series in --data (sliced first, then cached)")
+    volumes.add_argument("--plane", choices=("axial", "coronal", "sagittal"))
+    volumes.add_argument("--modality", choices=("t1", "t1ce", "t2", "flair"), help="sequence of BraTS-style folders")
+    volumes.add_argument("--min-tumour-area", type=int, metavar="PIXELS", help="mask pixels that make a slice yes")
+    volumes.add_argument("--min-foreground", type=float, metavar="SHARE", help="least share of a slice that is head")
+    volumes.add_argument("--window", type=float, nargs=2, metavar=("LOW", "HIGH"), help="intensity percentiles")
+    volumes.add_argument("--dicom-window", action="store_true", help="use each DICOM series' own window")
     p.add_argument("--augment", metavar="POLICY", help='DiffAugment policy, e.g. "translation,cutout" ("none": off)')
     p.add_argument("--quality-every", type=int, metavar="N", help="epochs between SWD / MS-SSIM checks (0: off)")
     p.add_argument("--keep-best", choices=("swd", "ms_ssim"), help="measure that picks best_generator/")
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")
+    p.add_argument("--precision", choices=PRECISIONS, help="float32, or mixed: bfloat16 on CPUs, float16 on GPUs")
     return p
 
 

@@ -13,6 +13,7 @@ from keras import ops
 
 from mri_gan.augment import diff_augment, parse_policy
 from mri_gan.losses import discriminator_bce, generator_non_saturating
+from mri_gan.precision import needs_loss_scaling
 from mri_gan.sampling import latent_vectors, to_uint8
 
 
@@ -54,9 +55,9 @@ class DCGAN(keras.Model):
         }
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
-        """Two optimizers; under a `mixed_float16` policy each is wrapped for loss scaling."""
+        """Two optimizers; when the networks compute in float16 each is wrapped for loss scaling."""
         super().compile(**kwargs)
-        if keras.mixed_precision.dtype_policy().name == "mixed_float16":
+        if needs_loss_scaling(self.generator) or needs_loss_scaling(self.discriminator):
             d_optimizer = _loss_scaled(d_optimizer)
             g_optimizer = _loss_scaled(g_optimizer)
         self.d_optimizer = d_optimizer

@@ -28,6 +28,7 @@ from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.gan import DCGAN
 from mri_gan.models import build_discriminator, build_generator
+from mri_gan.precision import dtype_policy
 from mri_gan.run_directory import RunDirectory
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,10 @@ class TrainingResult:
 def build_gan(config: RunConfig) -> DCGAN:
     """The compiled DCGAN a configuration describes (fresh weights from the run's seed)."""
     model, train = config.model, config.train
-    gan = DCGAN(
-        build_generator(model.resolution, model.latent_dim, model.width),
-        build_discriminator(model.resolution, model.width),
-        seed=train.seed,
-        augment=train.augment,
-    )
+    with dtype_policy(train.precision):
+        generator = build_generator(model.resolution, model.latent_dim, model.width)
+        discriminator = build_discriminator(model.resolution, model.width)
+    gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
         g_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
@@ -82,6 +81,7 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
         min_size=data.min_size,
         strict=data.strict,
         drop_duplicates=data.drop_duplicates,
+        slice_options=data.slice_options(),
     )
 
     # Models and the whole training state, restored from the last checkpoint if there is one.

@@ -42,3 +42,9 @@ def test_file_cache_and_no_cache_give_the_same_images(labelled_folder, tmp_path)
     np.testing.assert_array_equal(epoch("none"), in_memory)
     np.testing.assert_array_equal(epoch(str(tmp_path / "cache" / "decoded")), in_memory)
     assert list((tmp_path / "cache").glob("decoded*"))
+
+
+def test_batches_come_without_tf_data_autotuning(labelled_folder):
+    """Autotuning's thread made every epoch's iterator teardown wait about a second (see pipeline.py)."""
+    dataset, _ = folder_dataset(labelled_folder, resolution=32, batch_size=4)
+    assert dataset.options().autotune.enabled is False

@@ -27,11 +27,16 @@ UNLABELLED = -1
 
 @dataclass(frozen=True)
 class ImageFile:
-    """One usable image: where it is, its class index (or UNLABELLED) and content hash."""
+    """One usable image: where it is, its class index (or UNLABELLED), content hash and subject.
+
+    `subject` is the hashed patient/subject id of a slice cut from a scanner volume (None
+    for plain image files, whose subject is unknown).
+    """
 
     path: Path
     label: int
     sha1: str
+    subject: str | None = None
 
 
 @dataclass

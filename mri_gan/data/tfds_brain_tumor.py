@@ -16,7 +16,7 @@ import tensorflow_datasets as tfds
 
 from mri_gan.data.decode import decode_grayscale, to_model_input
 from mri_gan.data.files import scan_image_folder
-from mri_gan.data.pipeline import batched
+from mri_gan.data.pipeline import PARALLEL_CALLS, batched
 from mri_gan.errors import DataError
 
 CLASS_NAMES = ("no", "yes")
@@ -101,5 +101,5 @@ def brain_tumor_dataset(
         return (image, tf.cast(example["label"], tf.int32)) if with_labels else image
 
     examples = builder.as_dataset(split="train", shuffle_files=False)
-    images = examples.map(to_model, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    images = examples.map(to_model, num_parallel_calls=PARALLEL_CALLS, deterministic=True)
     return batched(images, batch_size, cache=cache, shuffle=shuffle, seed=seed)
