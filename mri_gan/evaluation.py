@@ -8,6 +8,7 @@ import logging
 import keras
 import numpy as np
 
+from mri_gan.data.splits import split_by_subject
 from mri_gan.metrics.classifier import real_fake_scores
 from mri_gan.metrics.diversity import ms_ssim_diversity
 from mri_gan.metrics.frechet import frechet_distance, kernel_distance
@@ -27,12 +28,19 @@ def evaluate_images(
     discriminator: keras.Model | None = None,
     inception_weights="imagenet",
     seed: int = 0,
+    real_subjects: list[str | None] | None = None,
 ) -> dict:
-    """Every measure, each under its own key; measures that cannot run say why."""
+    """Every measure, each under its own key; measures that cannot run say why.
+
+    The real-vs-real baselines compare two halves of `real`; with `real_subjects` no
+    subject (patient) has slices in both halves, so the baseline is not flattered by
+    near-identical neighbouring slices.
+    """
+    first, second = split_by_subject(real_subjects or [None] * len(real), 0.5, seed)
     rng = np.random.default_rng(seed)
-    real = real[rng.permutation(len(real))]
-    half = len(real) // 2
-    count = min(half, len(fake))
+    real = real[np.concatenate([rng.permutation(first), rng.permutation(second)])]
+    half = len(first)
+    count = min(half, len(real) - half, len(fake))
     if count < 2:
         raise ValueError(f"need at least 4 real and 2 generated images, got {len(real)} and {len(fake)}")
     report: dict = {"counts": {"real": len(real), "generated": len(fake), "train": len(train), "compared": count}}
@@ -64,13 +72,13 @@ def evaluate_images(
     }
     report["_novelty"] = novelty
 
-    report.update(_feature_measures(real, fake, count, inception_weights, seed))
+    report.update(_feature_measures(real, fake, half, count, inception_weights, seed))
     if discriminator is not None:
         report["discriminator"] = _discriminator_scores(discriminator, real, fake)
     return report
 
 
-def _feature_measures(real, fake, count, inception_weights, seed) -> dict:
+def _feature_measures(real, fake, half, count, inception_weights, seed) -> dict:
     try:
         model = load_inception(inception_weights)
     except FeaturesUnavailable as error:
@@ -80,9 +88,8 @@ def _feature_measures(real, fake, count, inception_weights, seed) -> dict:
     logger.info("Inception features...")
     real_features = inception_features(model, real, progress=True)
     fake_features = inception_features(model, fake, progress=True)
-    half = len(real) // 2
     fid = frechet_distance(real_features, fake_features)
-    baseline = frechet_distance(real_features[:half], real_features[half : 2 * half])
+    baseline = frechet_distance(real_features[:half], real_features[half:])
     kid = kernel_distance(real_features, fake_features, seed=seed)
     pr = precision_recall(real_features[:count], fake_features[:count])
     return {

@@ -10,7 +10,7 @@ from PIL import Image
 
 from mri_gan.data import scan_image_folder
 from mri_gan.errors import ConfigError, DataNotFoundError
-from mri_gan.metrics.images import images_from_folder
+from mri_gan.metrics.images import images_and_subjects, images_from_folder
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
 from mri_gan.sampling import latent_vectors
@@ -23,6 +23,7 @@ class EvaluationInputs:
     train: np.ndarray
     discriminator: keras.Model | None
     description: dict
+    real_subjects: list[str | None] | None = None  # hashed subject ids of slices cut from scans
 
 
 def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256) -> np.ndarray:
@@ -58,10 +59,10 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
-    real = images_from_folder(real_dir, resolution)
+    real, real_subjects = images_and_subjects(real_dir, resolution)
     train = images_from_folder(train_dir, resolution) if train_dir else real
     description["train"] = str(train_dir or real_dir)
-    return EvaluationInputs(real, fake, train, discriminator, description)
+    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects)
 
 
 def _resolution_of(folder) -> int:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pydicom
 import pytest
 from conftest import run_module
+from pydicom.dataset import Dataset
 from scanner_data import (
     SHAPE,
     TUMOUR_SLICES,
@@ -154,3 +156,25 @@ def test_slices_command_writes_png_folders_and_refuses_a_used_out_folder(tmp_pat
     assert len(list((out / "yes").glob("*.png"))) == 8  # the cube spans y 30-37: eight coronal slices
     again = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(out))
     assert again.returncode == 2 and "not empty" in again.stderr and "Traceback" not in again.stderr
+
+
+def frame_position(k: int) -> Dataset:
+    position, frame = Dataset(), Dataset()
+    position.ImagePositionPatient = [0.0, 0.0, float(k)]
+    frame.PlanePositionSequence = [position]
+    return frame
+
+
+def test_a_multi_frame_dicom_gives_one_slice_per_frame_in_position_order(tmp_path):
+    (single,) = write_dicom_series(tmp_path / "one", head_volume()[:, :, :1])
+    dataset = pydicom.dcmread(single)
+    volume = head_volume()
+    order = [3, 0, 2, 1]  # frames stored out of order; their positions say where they belong
+    dataset.NumberOfFrames = len(order)
+    dataset.PixelData = b"".join(np.round(volume[:, :, k].T).astype(np.uint16).tobytes() for k in order)
+    dataset.PerFrameFunctionalGroupsSequence = [frame_position(k) for k in order]
+    pydicom.dcmwrite(single, dataset)
+    (series,), skipped = read_series([single])
+    assembled, _ = series.volume()
+    assert not skipped and assembled.shape == (SHAPE[0], SHAPE[1], 4)
+    np.testing.assert_allclose(assembled, volume[:, :, :4], atol=1.0)

@@ -21,8 +21,14 @@ def images_from_folder(folder, resolution: int = 64) -> np.ndarray:
     Lets every measure run on two folders, e.g.
     `sliced_wasserstein(images_from_folder("real"), images_from_folder("generated"))`.
     """
+    return images_and_subjects(folder, resolution)[0]
+
+
+def images_and_subjects(folder, resolution: int = 64) -> tuple[np.ndarray, list[str | None]]:
+    """`images_from_folder` and, per image, its hashed subject id (None for plain image files)."""
     from mri_gan.data import folder_dataset
     from mri_gan.sampling import to_uint8
 
-    dataset, _ = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
-    return np.concatenate([to_uint8(batch).numpy() for batch in dataset])
+    dataset, scan = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
+    images = np.concatenate([to_uint8(batch).numpy() for batch in dataset])
+    return images, [image.subject for image in scan.images]
