@@ -1,7 +1,9 @@
 """Input-pipeline throughput: first pass (decode + resize) and cached epochs, in images/s.
 
 Writes a folder of mixed-size JPG and PNG images (or uses --data), then times one
-uncached pass and several cached epochs of the same `folder_dataset` that training uses.
+uncached pass and several cached epochs of the same `folder_dataset` that training uses,
+and compares them with what the training step consumes (the paper's 64-wide DCGAN at the
+same resolution and batch, measured in this run).
 
     python benchmarks/pipeline.py [--data DIR] [--num 1000] [--resolution 64] [--batch-size 128]
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from train_step import measure
 
 from mri_gan.data import folder_dataset, render_slice
 
@@ -62,6 +65,9 @@ def main() -> None:
     print(f"first epoch in all:        {scan_seconds + first_seconds:7.2f} s")
     median = statistics.median(cached)
     print(f"cached epoch (median of {args.epochs}): {median:6.3f} s  ({count / median:8.0f} images/s)")
+    step = measure(args.resolution, 64, args.batch_size, windows=3, steps=3, precision="float32")["images_per_s"]
+    print(f"training step consumes {step:.1f} images/s: cached pipeline {count / median / step:,.0f}x that, "
+          f"first pass {count / first_seconds / step:.1f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 """Training throughput of the real DCGAN `fit` path, FLOP use, memory, and the PyTorch reference.
 
-    python benchmarks/train_step.py [--resolutions 64 32 128] [--batch-size 128] [--width 64]
-                                    [--precision float32|mixed_bfloat16] [--windows 5] [--steps 6]
+    python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 mixed_bfloat16]
+                                    [--batch-size 128] [--width 64] [--windows 5] [--steps 6] [--rounds 2]
 
-For each resolution: random [-1, 1] images (training step only, no decoding), a warm-up
-epoch, then `--windows` timed epochs of `--steps` steps; images/s is the median window.
-FLOPs per image come from the layer shapes; the ceiling is TensorFlow's float32
-4096x4096 matmul measured in the same process. When torch is installed
-(`pip install torch==2.13.0`), ../shared/bench/peer_torch_dcgan.py runs right after, at
-64x64 and the same batch, and the ratio is printed.
+Each configuration runs in its own process (so its peak resident memory is its own):
+random [-1, 1] images through the same `batched` pipeline and `DCGAN.fit` that training
+uses, one warm-up epoch, then `--windows` epochs of `--steps` steps; images/s is the
+median epoch. FLOPs per image come from the layer shapes; the ceiling is TensorFlow's
+float32 4096x4096 matmul (best of several timings). When torch is installed
+(`pip install torch==2.13.0`), ../shared/bench/peer_torch_dcgan.py runs back to back
+with our float32 64x64 configuration, `--rounds` times, and the ratio of the medians is
+printed.
 """
 
 import argparse
@@ -27,8 +29,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
 from mri_gan.models import build_discriminator, build_generator
+from mri_gan.precision import dtype_policy
 
 PEER = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "peer_torch_dcgan.py"
 
@@ -50,15 +54,19 @@ def forward_flops(model: keras.Model) -> int:
     return total
 
 
-def matmul_peak_gflops(size: int = 4096, repeats: int = 5) -> float:
+def matmul_peak_gflops(size: int = 4096, repeats: int = 3, timings: int = 5) -> float:
+    """The best of several timings: the machine's float32 matmul rate when nothing disturbs it."""
     a, b = tf.random.normal((size, size)), tf.random.normal((size, size))
     product = tf.function(tf.matmul)
     product(a, b).numpy()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        result = product(a, b)
-    result.numpy()
-    return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
+    best = 0.0
+    for _ in range(timings):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            result = product(a, b)
+        result.numpy()
+        best = max(best, 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9)
+    return best
 
 
 class WindowTimer(keras.callbacks.Callback):
@@ -75,21 +83,23 @@ class WindowTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
-def measure(resolution: int, width: int, batch: int, windows: int, steps: int) -> dict:
+def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str) -> dict:
+    """images/s of `fit` on one configuration, with its FLOPs and this process's peak memory."""
     keras.utils.set_random_seed(0)
-    gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0)
+    with dtype_policy(precision):
+        gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
-    images = np.random.default_rng(0).uniform(-1, 1, (4 * batch, resolution, resolution, 1)).astype("float32")
-    dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch, drop_remainder=True).repeat()
-    gan.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
+    images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")
+    dataset = batched(tf.data.Dataset.from_tensor_slices(images), batch, drop_remainder=True)
+    gan.fit(dataset, epochs=1, verbose=0)
     timer = WindowTimer()
-    gan.fit(dataset, epochs=windows, steps_per_epoch=steps, verbose=0, callbacks=[timer])
+    history = gan.fit(dataset, epochs=windows, verbose=0, callbacks=[timer])
     g_flops, d_flops = forward_flops(gan.generator), forward_flops(gan.discriminator)
     return {
         "resolution": resolution,
+        "precision": precision,
         "images_per_s": batch * steps / statistics.median(timer.seconds),
-        "g_forward_mflop": g_flops / 1e6,
-        "d_forward_mflop": d_flops / 1e6,
+        "losses_finite": bool(np.all(np.isfinite(history.history["d_loss"] + history.history["g_loss"]))),
         # our step: G forward + backward (3 G), D forward x3 + backward of the D step (2 x 2 D)
         # + input gradients through D for the G step (1 D) = 3 G + 8 D
         "step_gflop_per_image": (3 * g_flops + 8 * d_flops) / 1e9,
@@ -97,43 +107,68 @@ def measure(resolution: int, width: int, batch: int, windows: int, steps: int) -
     }
 
 
+def in_subprocess(*args: str) -> dict:
+    output = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
 def peer(batch: int) -> dict | None:
     try:
         import torch  # noqa: F401
     except ImportError:
         return None
-    output = subprocess.run([sys.executable, str(PEER), "--batch", str(batch), "--steps", "20"],
-                            capture_output=True, text=True, check=True)  # fmt: skip
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    return in_subprocess(str(PEER), "--batch", str(batch), "--steps", "20")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--resolutions", type=int, nargs="+", default=[64, 32, 128])
+    parser.add_argument("--precisions", nargs="+", default=["float32"],
+                        choices=("float32", "mixed_bfloat16", "mixed_float16"))  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16", "mixed_float16"))
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=2, help="back-to-back rounds of ours and the reference")
+    parser.add_argument("--one", metavar="RESOLUTION:PRECISION", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    keras.mixed_precision.set_dtype_policy(args.precision)
+    if args.one:
+        resolution, precision = args.one.split(":")
+        print(json.dumps(measure(int(resolution), args.width, args.batch_size, args.windows, args.steps, precision)))
+        return
+
+    def ours(resolution: int, precision: str) -> dict:
+        sizes = ("--batch-size", str(args.batch_size), "--width", str(args.width))
+        timing = ("--windows", str(args.windows), "--steps", str(args.steps))
+        return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing)
+
     peak = matmul_peak_gflops()
-    print(f"float32 4096x4096 matmul: {peak:.0f} GFLOP/s; precision {args.precision}, batch {args.batch_size}")
-    ours = {}
-    for resolution in args.resolutions:
-        row = measure(resolution, args.width, args.batch_size, args.windows, args.steps)
-        ours[resolution] = row
-        ceiling = peak / row["step_gflop_per_image"]
-        print(f"{resolution:>4} px: {row['images_per_s']:7.1f} images/s  "
-              f"({row['step_gflop_per_image']:.2f} GFLOP/image; float32 ceiling {ceiling:.0f} images/s, "
-              f"{100 * row['images_per_s'] / ceiling:.0f}% of it)  peak RSS {row['peak_rss_mb']:.0f} MB")  # fmt: skip
-    reference = peer(args.batch_size) if 64 in ours else None
-    if reference:
-        ratio = ours[64]["images_per_s"] / reference["images_per_sec"]
-        print(f"PyTorch reference (torch {reference['torch']}, 64 px): {reference['images_per_sec']:.1f} images/s; "
-              f"ours / reference = {ratio:.2f}")  # fmt: skip
-    else:
-        print("PyTorch reference not run (torch not installed, or 64 px not measured)")
+    print(f"float32 4096x4096 matmul: {peak:.0f} GFLOP/s; batch {args.batch_size}, width {args.width}")
+    reference_rounds, ours_rounds = [], []
+    for precision in args.precisions:
+        for resolution in args.resolutions:
+            row = ours(resolution, precision)
+            ceiling = peak / row["step_gflop_per_image"]
+            print(f"{resolution:>4} px {precision:>14}: {row['images_per_s']:7.1f} images/s  "
+                  f"({row['step_gflop_per_image']:.2f} GFLOP/image; float32 ceiling {ceiling:.0f} images/s, "
+                  f"{100 * row['images_per_s'] / ceiling:.0f}% of it)  peak RSS {row['peak_rss_mb']:.0f} MB"
+                  f"{'' if row['losses_finite'] else '  NON-FINITE LOSSES'}", flush=True)  # fmt: skip
+            if (resolution, precision) == (64, "float32"):
+                ours_rounds.append(row["images_per_s"])
+    if not ours_rounds:
+        return
+    for round_index in range(args.rounds):
+        if round_index:
+            ours_rounds.append(ours(64, "float32")["images_per_s"])
+        reference = peer(args.batch_size)
+        if reference is None:
+            print("PyTorch reference not run: torch is not installed (pip install torch==2.13.0)")
+            return
+        reference_rounds.append(reference["images_per_sec"])
+        print(f"round {round_index + 1}: ours {ours_rounds[-1]:.1f}, PyTorch reference (torch {reference['torch']}) "
+              f"{reference['images_per_sec']:.1f} images/s", flush=True)  # fmt: skip
+    ratio = statistics.median(ours_rounds) / statistics.median(reference_rounds)
+    print(f"64 px float32: ours / reference = {ratio:.2f} (medians over {args.rounds} back-to-back rounds)")
 
 
 if __name__ == "__main__":
