@@ -42,7 +42,8 @@ def main(argv=None) -> int:
         inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
         report = evaluate_images(
             inputs.real, inputs.fake, inputs.train, discriminator=inputs.discriminator,
-            inception_weights=args.inception_weights or "imagenet", seed=args.seed, real_subjects=inputs.real_subjects,
+            inception_weights=args.inception_weights or "imagenet", seed=args.seed,
+            real_subjects=inputs.real_subjects, train_subjects=inputs.train_subjects,
         )  # fmt: skip
         report["inputs"] = inputs.description
         path = write_report(report, inputs.real, inputs.fake, inputs.train, args.out)

@@ -4,6 +4,7 @@ Used by `python -m mri_gan.evaluate`; callable from Python on uint8 image arrays
 """
 
 import logging
+from collections import Counter
 
 import keras
 import numpy as np
@@ -29,12 +30,14 @@ def evaluate_images(
     inception_weights="imagenet",
     seed: int = 0,
     real_subjects: list[str | None] | None = None,
+    train_subjects: list[str | None] | None = None,
 ) -> dict:
     """Every measure, each under its own key; measures that cannot run say why.
 
     The real-vs-real baselines compare two halves of `real`; with `real_subjects` no
     subject (patient) has slices in both halves, so the baseline is not flattered by
-    near-identical neighbouring slices.
+    near-identical neighbouring slices. With `train_subjects` the novelty check says which
+    subjects the possible copies resemble (hashed ids, with counts).
     """
     first, second = split_by_subject(real_subjects or [None] * len(real), 0.5, seed)
     rng = np.random.default_rng(seed)
@@ -70,6 +73,10 @@ def evaluate_images(
         "median_nearest_ssim": float(np.median(novelty.nearest_ssim)),
         "distinct_training_images": len(novelty.training_kept),
     }
+    if train_subjects and any(train_subjects):
+        nearest = novelty.training_kept[novelty.nearest_index[novelty.possible_copies]]
+        resembled = Counter(train_subjects[index] or "plain image" for index in nearest)
+        report["novelty"]["possible_copy_subjects"] = dict(resembled.most_common())
     report["_novelty"] = novelty
 
     report.update(_feature_measures(real, fake, half, count, inception_weights, seed))

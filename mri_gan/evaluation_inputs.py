@@ -24,6 +24,7 @@ class EvaluationInputs:
     discriminator: keras.Model | None
     description: dict
     real_subjects: list[str | None] | None = None  # hashed subject ids of slices cut from scans
+    train_subjects: list[str | None] | None = None
 
 
 def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256) -> np.ndarray:
@@ -60,9 +61,9 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
     real, real_subjects = images_and_subjects(real_dir, resolution)
-    train = images_from_folder(train_dir, resolution) if train_dir else real
+    train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real, real_subjects)
     description["train"] = str(train_dir or real_dir)
-    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects)
+    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects, train_subjects)
 
 
 def _resolution_of(folder) -> int:
