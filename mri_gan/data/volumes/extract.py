@@ -112,21 +112,19 @@ def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path]
             + (f" ({_reason_text(reasons)})" if reasons else "")
             + ". Check --data, and --modality for BraTS-style folders."
         )
-    records, labels_seen = [], set()
-    slices_by_scan = []
+    # A scan is labelled by its mask or its yes/no folder; known before any volume is read,
+    # so slices are written scan by scan and never all held in memory.
+    labelled = any(scan.mask is not None or scan.class_name for scan in scans)
+    out.mkdir(parents=True, exist_ok=True)
+    records = []
     for number, scan in enumerate(scans):
+        if labelled and scan.mask is None and not scan.class_name:
+            reasons[scan.description] = "no mask and no yes/no folder, while other scans are labelled"
+            continue
         try:
             slices = _scan_slices(scan, options)
         except DataError as error:
             reasons[scan.description] = str(error)
-            continue
-        slices_by_scan.append((number, scan, slices))
-        labels_seen |= {label for _, _, label in slices}
-    labelled = labels_seen - {None}
-    out.mkdir(parents=True, exist_ok=True)
-    for number, scan, slices in slices_by_scan:
-        if labelled and None in {label for _, _, label in slices}:
-            reasons[scan.description] = "no mask and no yes/no folder, while other scans are labelled"
             continue
         subject = subject_id(scan.subject_key)
         for index, image, label in slices:
