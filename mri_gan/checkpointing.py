@@ -41,9 +41,11 @@ class GanCheckpoint:
         self.epoch.assign(epoch)
         return self.manager.save(checkpoint_number=epoch)
 
-    def restore_latest(self) -> int:
-        """Restore the newest checkpoint, if any; returns the number of epochs it had done."""
-        if self.latest is None:
+    def restore_latest(self, directory: str | os.PathLike | None = None) -> int:
+        """Restore the newest checkpoint (of `directory`, e.g. the chief's, else our own), if any;
+        returns the number of epochs it had done."""
+        latest = tf.train.latest_checkpoint(os.fspath(directory)) if directory else self.latest
+        if latest is None:
             return 0
-        self.checkpoint.restore(self.latest).assert_existing_objects_matched()
+        self.checkpoint.restore(latest).assert_existing_objects_matched()
         return int(self.epoch.numpy())

@@ -14,6 +14,7 @@ from typing import Any
 
 from mri_gan.augment import parse_policy
 from mri_gan.data.volumes.slicing import SliceOptions
+from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.precision import PRECISIONS
@@ -64,6 +65,7 @@ class ModelConfig:
     resolution: int = 32  # the no-argument run; the paper (experiments/paper.toml) uses 64
     latent_dim: int = 100
     width: int = 32  # base filters; the paper's DCGAN uses 64 (experiments/paper.toml)
+    synchronized_batch_norm: bool = False  # batch statistics over all replicas of a distributed run
 
     def validate(self) -> None:
         if self.resolution not in SUPPORTED_RESOLUTIONS:
@@ -90,6 +92,7 @@ class TrainConfig:
     summary_every: int = 10  # epochs between printed summary lines
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
+    strategy: str = "default"  # "default" (one device), "mirrored" (this machine's GPUs) or "multiworker" (TF_CONFIG)
     precision: str = "float32"  # or "mixed" (bfloat16 on CPUs, float16 on GPUs), "mixed_bfloat16", "mixed_float16"
     augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
     quality_every: int = 10  # epochs between SWD / MS-SSIM measurements; 0 = off
@@ -114,6 +117,7 @@ class TrainConfig:
             _at_least("train.loss_snapshots", epoch, 1)
         _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))
         _choice("train.precision", self.precision, PRECISIONS)
+        _choice("train.strategy", self.strategy, STRATEGIES)
         try:
             parse_policy(self.augment)
         except ValueError as error:

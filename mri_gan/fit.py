@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mri_gan.cli import configure_logging, run_command
 from mri_gan.config import RunConfig, apply_overrides
+from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.precision import PRECISIONS
 from mri_gan.run_directory import RunDirectory
@@ -45,6 +46,8 @@ OVERRIDES = {
     "summary_every": ("train", "summary_every"),
     "jit_compile": ("train", "jit_compile"),
     "precision": ("train", "precision"),
+    "strategy": ("train", "strategy"),
+    "sync_batch_norm": ("model", "synchronized_batch_norm"),
     "augment": ("train", "augment"),
     "quality_every": ("train", "quality_every"),
     "keep_best": ("train", "keep_best"),
@@ -89,6 +92,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quality-every", type=int, metavar="N", help="epochs between SWD / MS-SSIM checks (0: off)")
     p.add_argument("--keep-best", choices=("swd", "ms_ssim"), help="measure that picks best_generator/")
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")
+    p.add_argument("--strategy", choices=STRATEGIES, help="one device, this machine's GPUs, or TF_CONFIG's machines")
+    p.add_argument("--sync-batch-norm", action="store_true", help="batch-norm statistics over all replicas")
     p.add_argument("--precision", choices=PRECISIONS, help="float32, or mixed: bfloat16 on CPUs, float16 on GPUs")
     return p
 

@@ -4,6 +4,12 @@
 one generated batch per step, a discriminator update on the real batch and on that
 generated batch (separate passes, so batch norm never mixes them), then a generator
 update through the freshly updated discriminator with the non-saturating loss.
+
+Under a `tf.distribute` strategy each replica gets an equal share of the global batch.
+Losses are means over the replica's share divided by the number of replicas, and the
+optimizers sum gradients over replicas, so the update is that of the mean over the global
+batch, as on one device. The noise is drawn for the global batch and each replica takes
+its slice: one device and N replicas see the same latent vectors.
 """
 
 import keras
@@ -53,6 +59,7 @@ class DCGAN(keras.Model):
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy")
         }
+        self.built = True  # both networks are built; nothing to infer from the data (fit under a strategy asks)
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Two optimizers; when the networks compute in float16 each is wrapped for loss scaling."""
@@ -62,6 +69,7 @@ class DCGAN(keras.Model):
             g_optimizer = _loss_scaled(g_optimizer)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        self.build_optimizers()  # now, inside the caller's strategy scope: fit cannot create them per replica
 
     def build_optimizers(self) -> None:
         """Create both optimizers' variables now, e.g. so a checkpoint can restore into them."""
@@ -77,8 +85,8 @@ class DCGAN(keras.Model):
 
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple | list) else data
-        batch_size = ops.shape(real)[0]
-        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        z = self._latent_share(ops.shape(real)[0], replicas)
         generator, discriminator = self.generator, self.discriminator
 
         with tf.GradientTape() as g_tape:
@@ -89,13 +97,13 @@ class DCGAN(keras.Model):
                 real_logits = discriminator(self.augment(real), training=True)
                 fake_logits = discriminator(self.augment(ops.stop_gradient(fake)), training=True)
                 d_loss = discriminator_bce(real_logits, fake_logits)
-                scaled_d_loss = self.d_optimizer.scale_loss(d_loss)
+                scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
             d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
             self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
             g_loss = generator_non_saturating(discriminator(self.augment(fake), training=True))
-            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+            scaled_g_loss = self.g_optimizer.scale_loss(g_loss / replicas)
         g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
         self.g_optimizer.apply(g_grads, generator.trainable_weights)
 
@@ -107,7 +115,19 @@ class DCGAN(keras.Model):
         self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
         self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
         self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces multi-worker logs with a mean over axis 0, which a scalar lacks.
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+    def _latent_share(self, batch_size, replicas: int):
+        """This replica's slice of the latent vectors drawn for the whole global batch."""
+        z = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
+        if replicas == 1:
+            return z
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return z[replica * batch_size : (replica + 1) * batch_size]
 
     def augment(self, images):
         """DiffAugment of the images the discriminator sees (identity when the policy is empty)."""

@@ -4,7 +4,9 @@ import csv
 import json
 import logging
 import platform
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -26,6 +28,7 @@ from mri_gan.callbacks import (
 from mri_gan.checkpointing import GanCheckpoint
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
+from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.gan import DCGAN
 from mri_gan.models import build_discriminator, build_generator
 from mri_gan.precision import dtype_policy
@@ -48,8 +51,8 @@ def build_gan(config: RunConfig) -> DCGAN:
     """The compiled DCGAN a configuration describes (fresh weights from the run's seed)."""
     model, train = config.model, config.train
     with dtype_policy(train.precision):
-        generator = build_generator(model.resolution, model.latent_dim, model.width)
-        discriminator = build_discriminator(model.resolution, model.width)
+        generator = build_generator(model.resolution, model.latent_dim, model.width, model.synchronized_batch_norm)
+        discriminator = build_discriminator(model.resolution, model.width, model.synchronized_batch_norm)
     gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
@@ -60,9 +63,28 @@ def build_gan(config: RunConfig) -> DCGAN:
 
 
 def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
-    """Train (or continue training) the DCGAN of `config`, writing everything into `out`."""
+    """Train (or continue training) the DCGAN of `config`, writing everything into `out`.
+
+    Under a multi-worker strategy only the chief writes into `out`; the other workers
+    write into a temporary folder, deleted at the end, and resume from the chief's
+    checkpoints.
+    """
     config.validate()
-    run = RunDirectory(out)
+    strategy = make_strategy(config.train.strategy)  # first: multi-worker needs it before other TF work
+    chief_run = RunDirectory(out)
+    if is_chief(strategy):
+        run = chief_run
+    else:
+        run = RunDirectory(tempfile.mkdtemp(prefix=f"mri_gan-{worker_name(strategy)}-"))
+        logger.info("Worker %s writes into %s (deleted at the end)", worker_name(strategy), run.root)
+    try:
+        return _train(config, run, chief_run, strategy, stream)
+    finally:
+        if run is not chief_run:
+            shutil.rmtree(run.root, ignore_errors=True)
+
+
+def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strategy, stream) -> TrainingResult:
     run.root.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.train.seed)
 
@@ -85,9 +107,10 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
     )
 
     # Models and the whole training state, restored from the last checkpoint if there is one.
-    gan = build_gan(config)
-    checkpoint = GanCheckpoint(gan, run.checkpoints)
-    initial_epoch = checkpoint.restore_latest()
+    with strategy.scope():
+        gan = build_gan(config)
+        checkpoint = GanCheckpoint(gan, run.checkpoints)
+        initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)

@@ -87,6 +87,8 @@ def batched(
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     options = tf.data.Options()
     options.autotune.enabled = False
+    # Multi-worker runs shard by element: the source is a list of paths, not files tf.data reads.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     batches = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(PREFETCH_BATCHES)
     return batches.with_options(options)
 
