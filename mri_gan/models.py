@@ -16,6 +16,7 @@ import keras
 from keras import layers
 
 from mri_gan.errors import ConfigError
+from mri_gan.fused_batch_norm import FusedBatchNorm
 
 SUPPORTED_RESOLUTIONS = (32, 64, 128, 256)
 
@@ -25,13 +26,12 @@ def _weights():
 
 
 def _batch_norm(synchronized: bool, name: str):
-    return layers.BatchNormalization(
-        momentum=0.9,
-        epsilon=1e-5,
-        gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
-        synchronized=synchronized,
-        name=name,
-    )
+    """The fused kernel on one replica; Keras's layer when statistics are synchronized across replicas."""
+    gamma = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+    if synchronized:
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=gamma, synchronized=True,
+                                         name=name)  # fmt: skip
+    return FusedBatchNorm(momentum=0.9, epsilon=1e-5, gamma_initializer=gamma, name=name)
 
 
 def _check(resolution: int, latent_dim: int, width: int) -> int:

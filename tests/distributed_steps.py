@@ -47,7 +47,7 @@ def main() -> None:
     keras.utils.set_random_seed(0)
     initial = [build_generator(32, 8, 4).get_weights(), build_discriminator(32, 4).get_weights()]
     images = np.random.default_rng(0).uniform(-1, 1, (24, 32, 32, 1)).astype("float32")
-    one_device = trained(tf.distribute.OneDeviceStrategy("/cpu:0"), False, initial, images)
+    one_device = trained(tf.distribute.OneDeviceStrategy("/cpu:0"), True, initial, images)  # Keras BN on both
     reference = {name: getattr(one_device, name).get_weights() for name in ("generator", "discriminator")}
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     result = {

@@ -10,6 +10,8 @@ import numpy as np
 from conftest import run_module
 from PIL import Image
 
+import mri_gan  # noqa: F401  (as a user must: registers the custom layer the .keras files use)
+
 TINY_RUN = ["--epochs", "2", "--resolution", "32", "--width", "4", "--latent-dim", "8", "--batch-size", "4",
             "--sample-every", "1", "--checkpoint-every", "1"]  # fmt: skip
 
