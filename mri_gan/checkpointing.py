@@ -12,7 +12,7 @@ import tensorflow as tf
 
 
 class GanCheckpoint:
-    """Save and restore the training state of a compiled `DCGAN`.
+    """Save and restore the training state of a compiled `DCGAN` (compiling builds its optimizers).
 
     checkpoint = GanCheckpoint(gan, "runs/a/checkpoints")
     initial_epoch = checkpoint.restore_latest()  # 0 when there is none
@@ -21,7 +21,6 @@ class GanCheckpoint:
     """
 
     def __init__(self, gan, directory: str | os.PathLike, max_to_keep: int = 3):
-        gan.build_optimizers()
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
         self.checkpoint = tf.train.Checkpoint(
             generator=gan.generator,

@@ -72,7 +72,7 @@ class DCGAN(keras.Model):
         self.build_optimizers()  # now, inside the caller's strategy scope: fit cannot create them per replica
 
     def build_optimizers(self) -> None:
-        """Create both optimizers' variables now, e.g. so a checkpoint can restore into them."""
+        """Create both optimizers' variables now: in the strategy scope, and before a checkpoint restores them."""
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
