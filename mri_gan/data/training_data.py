@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 from mri_gan.data.files import IMAGE_SUFFIXES, FolderScan, scan_image_folder
-from mri_gan.data.volumes.extract import cached_slices, has_volumes, subjects_of
+from mri_gan.data.volumes.extract import cached_slices, subjects_of
 from mri_gan.data.volumes.slicing import SliceOptions
+from mri_gan.data.volumes.sources import volume_files
 from mri_gan.errors import DataNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -25,9 +26,10 @@ def scan_training_data(
     root = Path(root)
     if not root.is_dir():
         raise DataNotFoundError(f"The data folder {root} does not exist. Check the path given to --data.")
-    if not has_volumes(root):
+    scans = volume_files(root)  # one walk of the folder serves the check and the slicing
+    if not scans:
         return scan_image_folder(root, **scan_options)
-    export = cached_slices(root, slice_options or SliceOptions())
+    export = cached_slices(root, slice_options or SliceOptions(), scans)
     slices = scan_image_folder(export.folder, **scan_options)
     subjects = subjects_of(export.folder)
     slices.images = [dataclasses.replace(image, subject=subjects.get(image.path)) for image in slices.images]

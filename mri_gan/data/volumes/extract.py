@@ -76,15 +76,12 @@ def subject_id(key: str) -> str:
     return hmac.new(key_file.read_text().encode(), key.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def has_volumes(root: str | os.PathLike) -> bool:
-    return bool(volume_files(Path(root)))
-
-
-def cached_slices(root: str | os.PathLike, options: SliceOptions) -> SliceExport:
-    """The slices of every scan under `root`, extracted on the first call and read from the cache after."""
+def cached_slices(root: str | os.PathLike, options: SliceOptions, files: list[Path] | None = None) -> SliceExport:
+    """The slices of every scan under `root` (or of `files` from `volume_files`), extracted on the
+    first call and read from the cache after."""
     root = Path(root)
     options.validate()
-    files = volume_files(root)
+    files = volume_files(root) if files is None else files
     folder = slice_cache_dir() / _cache_key(root, files, options)
     if (folder / MANIFEST).is_file():
         export = _read_export(folder, cached=True)
