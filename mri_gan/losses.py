@@ -1,23 +1,106 @@
-"""Adversarial losses on discriminator logits, one small function each.
+"""Adversarial losses on discriminator logits, one small function each, and two gradient penalties.
 
-Computed in float32 from logits (never from probabilities) so that the cross-entropy
-stays finite when the discriminator is confident.
+`LOSSES[name]` is a pair (discriminator loss, generator loss):
+
+- `bce`: the paper's binary cross-entropy, with the non-saturating generator loss;
+- `hinge`: max(0, 1 - D(x)) + max(0, 1 + D(G(z))) for D, -D(G(z)) for G (Miyato et al. 2018);
+- `lsgan`: least squares toward 1 for real and 0 for generated (Mao et al. 2017);
+- `wgan-gp`: the Wasserstein critic loss D(G(z)) - D(x), -D(G(z)) for G (Gulrajani et al.
+  2017); its gradient penalty (`gradient_penalty`) is added in the training step.
+
+Everything is computed in float32 from logits (never from probabilities), so the
+cross-entropy stays finite when the discriminator is confident.
 """
 
+import keras
+import tensorflow as tf
 from keras import ops
+
+LOSS_NAMES = ("bce", "hinge", "lsgan", "wgan-gp")
+
+
+def _float32(logits):
+    return ops.cast(logits, "float32")
 
 
 def _bce(labels_value: float, logits):
-    logits = ops.cast(logits, "float32")
+    logits = _float32(logits)
     labels = ops.full_like(logits, labels_value)
     return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
 
-def discriminator_bce(real_logits, fake_logits):
-    """-log D(x) - log(1 - D(G(z))): the real and the fake term summed, as in PyTorch's DCGAN."""
-    return _bce(1.0, real_logits) + _bce(0.0, fake_logits)
+def discriminator_bce(real_logits, fake_logits, real_label: float = 1.0):
+    """-log D(x) - log(1 - D(G(z))), summed as in PyTorch's DCGAN.
+
+    `real_label` below 1 is one-sided label smoothing (Salimans et al. 2016): the real
+    target becomes e.g. 0.9, which keeps the discriminator from growing over-confident.
+    """
+    return _bce(real_label, real_logits) + _bce(0.0, fake_logits)
 
 
 def generator_non_saturating(fake_logits):
     """-log D(G(z)): the generator's loss with strong gradients early in training (Goodfellow 2014)."""
     return _bce(1.0, fake_logits)
+
+
+def discriminator_hinge(real_logits, fake_logits, real_label: float = 1.0):
+    """mean max(0, 1 - D(x)) + mean max(0, 1 + D(G(z))); `real_label` is unused (no labels to smooth)."""
+    return ops.mean(ops.relu(1.0 - _float32(real_logits))) + ops.mean(ops.relu(1.0 + _float32(fake_logits)))
+
+
+def generator_mean_logit(fake_logits):
+    """-mean D(G(z)): the generator's loss of the hinge and Wasserstein GANs."""
+    return -ops.mean(_float32(fake_logits))
+
+
+def discriminator_least_squares(real_logits, fake_logits, real_label: float = 1.0):
+    """(mean (D(x) - real_label)^2 + mean D(G(z))^2) / 2, on the raw output (Mao et al. 2017)."""
+    real_term = ops.mean(ops.square(_float32(real_logits) - real_label))
+    return 0.5 * (real_term + ops.mean(ops.square(_float32(fake_logits))))
+
+
+def generator_least_squares(fake_logits):
+    """mean (D(G(z)) - 1)^2 / 2."""
+    return 0.5 * ops.mean(ops.square(_float32(fake_logits) - 1.0))
+
+
+def discriminator_wasserstein(real_logits, fake_logits, real_label: float = 1.0):
+    """mean D(G(z)) - mean D(x): the critic's estimate of the negative Wasserstein distance."""
+    return ops.mean(_float32(fake_logits)) - ops.mean(_float32(real_logits))
+
+
+LOSSES = {
+    "bce": (discriminator_bce, generator_non_saturating),
+    "hinge": (discriminator_hinge, generator_mean_logit),
+    "lsgan": (discriminator_least_squares, generator_least_squares),
+    "wgan-gp": (discriminator_wasserstein, generator_mean_logit),
+}
+
+
+def loss_functions(name: str):
+    """(discriminator loss, generator loss) of `name`; a ValueError names the choices."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose from {', '.join(LOSS_NAMES)}")
+    return LOSSES[name]
+
+
+def _squared_gradient_norms(critic, images):
+    """Per-image ||d critic(images) / d images||^2, with the graph kept for a second derivative."""
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        scores = tf.reduce_sum(tf.cast(critic(images), tf.float32))
+    gradients = tf.cast(tape.gradient(scores, images), tf.float32)
+    return tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3])
+
+
+def r1_penalty(critic, real):
+    """mean ||grad D(x)||^2 on real images (Mescheder et al. 2018); weighted by gamma / 2 in the step."""
+    return tf.reduce_mean(_squared_gradient_norms(critic, real))
+
+
+def gradient_penalty(critic, real, fake, seed_generator):
+    """mean (||grad D(x_hat)|| - 1)^2 at random points x_hat between real and generated images (WGAN-GP)."""
+    mix = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=seed_generator, dtype=real.dtype)
+    between = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
+    norms = tf.sqrt(_squared_gradient_norms(critic, between) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
