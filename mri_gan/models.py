@@ -6,6 +6,12 @@ the mirror image with strided convolutions, batch norm (not on the first layer) 
 LeakyReLU(0.2), ending in one real/fake logit. Weights N(0, 0.02), batch-norm gamma
 N(1, 0.02), batch-norm momentum and epsilon as in PyTorch's DCGAN (0.9, 1e-5).
 
+Options: class conditioning (`num_classes` > 0): the generator joins a learned label
+embedding to z, and the discriminator adds a projection of its features on a learned
+class embedding to its logit (Miyato & Koyama 2018). Spectral normalisation of the
+discriminator (Miyato et al. 2018) wraps each of its convolutions and its dense layer
+and replaces its batch norm, as in SN-GAN.
+
 The last layers compute in float32 under a mixed-precision policy, so the tanh image
 and the logit are float32 whatever the rest of the network runs in.
 """
@@ -49,18 +55,33 @@ def _filters(width: int, level: int, doublings: int) -> int:
     return width * min(2 ** (doublings - 1 - level), 8)
 
 
+def _label_input(num_classes: int):
+    if num_classes < 0 or num_classes == 1:
+        raise ConfigError(f"a conditional model needs at least 2 classes, got {num_classes}")
+    return keras.Input((), dtype="int32", name="label")
+
+
 def build_generator(
-    resolution: int = 64, latent_dim: int = 100, width: int = 64, synchronized_batch_norm: bool = False
+    resolution: int = 64,
+    latent_dim: int = 100,
+    width: int = 64,
+    synchronized_batch_norm: bool = False,
+    num_classes: int = 0,
 ) -> keras.Model:
-    """DCGAN generator: [N, latent_dim] -> [N, resolution, resolution, 1] in [-1, 1].
+    """DCGAN generator: [N, latent_dim] (and [N] int labels when conditional) -> [N, res, res, 1] in [-1, 1].
 
     Example: `build_generator(64)` has 512 channels at 4x4 and 64 at 32x32, as in the paper.
     """
     doublings = _check(resolution, latent_dim, width)
     z = keras.Input((latent_dim,), name="z")
+    inputs, x = z, z
+    if num_classes:
+        label = _label_input(num_classes)
+        embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
+        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
     x = layers.Dense(
         4 * 4 * _filters(width, 0, doublings), use_bias=False, kernel_initializer=_weights(), name="project"
-    )(z)
+    )(x)
     x = layers.Reshape((4, 4, _filters(width, 0, doublings)), name="to_4x4")(x)
     x = _batch_norm(synchronized_batch_norm, "bn_4")(x)
     x = layers.ReLU(name="relu_4")(x)
@@ -76,27 +97,51 @@ def build_generator(
         1, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_weights(), name=f"up_{resolution}"
     )(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
-    return keras.Model(z, image, name="generator")
+    return keras.Model(inputs, image, name="generator")
 
 
-def build_discriminator(resolution: int = 64, width: int = 64, synchronized_batch_norm: bool = False) -> keras.Model:
-    """DCGAN discriminator: [N, resolution, resolution, 1] -> [N, 1] real/fake logit.
+def build_discriminator(
+    resolution: int = 64,
+    width: int = 64,
+    synchronized_batch_norm: bool = False,
+    num_classes: int = 0,
+    spectral_norm: bool = False,
+) -> keras.Model:
+    """DCGAN discriminator: [N, res, res, 1] (and [N] int labels when conditional) -> [N, 1] real/fake logit.
 
     Train on the logit (numerically stable cross-entropy); `keras.ops.sigmoid(logit)` is
     the probability that an image is real, which is what a classifier user reads.
     """
     doublings = _check(resolution, 1, width)
+
+    def normalised(layer):
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
     image = keras.Input((resolution, resolution, 1), name="image")
     x = image
     for level in reversed(range(doublings)):
         size = 4 * 2**level
-        x = layers.Conv2D(
+        x = normalised(layers.Conv2D(
             _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=_weights(), name=f"down_{size}",
-        )(x)  # fmt: skip
-        if level != doublings - 1:
+        ))(x)  # fmt: skip
+        if level != doublings - 1 and not spectral_norm:
             x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"lrelu_{size}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    logit = layers.Dense(1, kernel_initializer=_weights(), dtype="float32", name="logit")(x)
-    return keras.Model(image, logit, name="discriminator")
+    features = layers.Flatten(name="flatten")(x)
+    logit = normalised(layers.Dense(1, kernel_initializer=_weights(), dtype="float32", name="logit"))(features)
+    if not num_classes:
+        return keras.Model(image, logit, name="discriminator")
+    label = _label_input(num_classes)
+    embedded = layers.Embedding(num_classes, features.shape[-1], embeddings_initializer=_weights(),
+                                name="label_embedding")(label)  # fmt: skip
+    projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
+    logit = layers.Add(dtype="float32", name="logit_with_projection")([logit, projection])
+    return keras.Model([image, label], logit, name="discriminator")
+
+
+def class_count(network: keras.Model) -> int:
+    """Classes a conditional network takes as its second input (0 for an unconditional one)."""
+    if len(network.inputs) < 2:
+        return 0
+    return int(network.get_layer("label_embedding").input_dim)
