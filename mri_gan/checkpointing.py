@@ -1,5 +1,5 @@
-"""Checkpoints of a whole training state: both networks, both optimizers, the epoch
-counter and the state of the noise generator, so a resumed run continues exactly.
+"""Checkpoints of a whole training state: both networks (and the EMA generator), both
+optimizers, the epoch counter and the state of the noise generator, so a resumed run continues exactly.
 
 Built on `tf.train.CheckpointManager`, which writes the data files first and the
 small "checkpoint" index last and atomically: a crash while writing leaves the
@@ -24,6 +24,7 @@ class GanCheckpoint:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
         self.checkpoint = tf.train.Checkpoint(
             generator=gan.generator,
+            **({"ema_generator": gan.ema_generator} if gan.ema_generator is not None else {}),
             discriminator=gan.discriminator,
             d_optimizer=gan.d_optimizer,
             g_optimizer=gan.g_optimizer,

@@ -5,6 +5,13 @@ one generated batch per step, a discriminator update on the real batch and on th
 generated batch (separate passes, so batch norm never mixes them), then a generator
 update through the freshly updated discriminator with the non-saturating loss.
 
+Options of the same step, all off by default (the paper's setting): DiffAugment of every
+image the discriminator sees, the loss (`bce`, `hinge`, `lsgan`, `wgan-gp`), one-sided
+label smoothing, an R1 penalty on real images, an exponential moving average (EMA) of the
+generator's weights for sampling, and class conditioning (the generator takes (z, label),
+the discriminator (image, label); generated batches take the real batch's labels, so the
+classes are generated as often as the data pipeline delivers them).
+
 Under a `tf.distribute` strategy each replica gets an equal share of the global batch.
 Losses are means over the replica's share divided by the number of replicas, and the
 optimizers sum gradients over replicas, so the update is that of the mean over the global
@@ -18,7 +25,8 @@ import tensorflow as tf
 from keras import ops
 
 from mri_gan.augment import diff_augment, parse_policy
-from mri_gan.losses import discriminator_bce, generator_non_saturating
+from mri_gan.losses import gradient_penalty, loss_functions, r1_penalty
+from mri_gan.models import class_count
 from mri_gan.precision import needs_loss_scaling
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -38,7 +46,12 @@ class DCGAN(keras.Model):
 
     `fit` shows `d_loss`, `g_loss`, `d_real` (mean D(x)), `d_fake` (mean D(G(z)) before
     the discriminator update) and `d_accuracy` (share of real and generated images the
-    discriminator gets right). The dataset may yield images or (images, labels).
+    discriminator gets right). The dataset may yield images or (images, labels); a
+    conditional model (networks from `build_generator(..., num_classes=2)`) needs labels.
+
+    `ema_decay` > 0 keeps `ema_generator`, whose weights follow
+    `ema = decay * ema + (1 - decay) * weights` after every generator update (batch-norm
+    statistics are copied); grids, measures, `generate` and the export then use it.
     """
 
     def __init__(
@@ -47,12 +60,35 @@ class DCGAN(keras.Model):
         discriminator: keras.Model,
         seed: int | None = None,
         augment: str = "",
+        loss: str = "bce",
+        label_smoothing: float = 0.0,
+        r1_gamma: float = 0.0,
+        gp_weight: float = 10.0,
+        ema_decay: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        if not 0 <= ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        if r1_gamma < 0:
+            raise ValueError(f"r1_gamma must not be negative, got {r1_gamma}")
         self.augment_policy = parse_policy(augment)
+        self.loss_name = loss
+        self.d_loss_fn, self.g_loss_fn = loss_functions(loss)
+        self.real_label = 1.0 - label_smoothing
+        self.r1_gamma = r1_gamma
+        self.gp_weight = gp_weight if loss == "wgan-gp" else 0.0
         self.generator = generator
         self.discriminator = discriminator
+        self.num_classes = class_count(generator)
+        if self.num_classes != class_count(discriminator):
+            raise ValueError(
+                f"generator and discriminator disagree on classes: {self.num_classes} and {class_count(discriminator)}"
+            )
+        self.ema_decay = ema_decay
+        self.ema_generator = _copy_of(generator, "ema_generator") if ema_decay else None
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.resolution = int(generator.outputs[0].shape[1])
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -80,32 +116,65 @@ class DCGAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator that makes the images users see: the EMA copy when there is one."""
+        return self.ema_generator or self.generator
+
     def call(self, z, training=False):
-        return self.generator(z, training=training)
+        return self.synthesize(z, training=training)
+
+    def synthesize(self, z, labels=None, training=False):
+        """Images in [-1, 1] from `sampling_generator`; a conditional model without `labels` cycles the classes."""
+        if not self.num_classes:
+            return self.sampling_generator(z, training=training)
+        if labels is None:
+            labels = ops.arange(ops.shape(z)[0]) % self.num_classes
+        return self.sampling_generator([z, ops.cast(labels, "int32")], training=training)
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, tuple | list) else data
+        real, labels = (data[0], data[1]) if isinstance(data, tuple | list) else (data, None)
+        if self.num_classes and labels is None:
+            raise ValueError("a conditional DCGAN needs (images, labels) batches; build the dataset with labels")
+        real = ops.convert_to_tensor(real)
+        if self.num_classes:
+            labels = ops.cast(labels, "int32")
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         z = self._latent_share(ops.shape(real)[0], replicas)
         generator, discriminator = self.generator, self.discriminator
 
+        def generate(training):
+            return generator([z, labels] if self.num_classes else z, training=training)
+
+        def critic(images):
+            return discriminator([images, labels] if self.num_classes else images, training=True)
+
         with tf.GradientTape() as g_tape:
-            fake = generator(z, training=True)
+            fake = generate(training=True)
 
             # Discriminator update: real and generated batches in separate passes.
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                real_logits = discriminator(self.augment(real), training=True)
-                fake_logits = discriminator(self.augment(ops.stop_gradient(fake)), training=True)
-                d_loss = discriminator_bce(real_logits, fake_logits)
+                augmented_real = self.augment(real)
+                augmented_fake = self.augment(ops.stop_gradient(fake))
+                real_logits = critic(augmented_real)
+                fake_logits = critic(augmented_fake)
+                d_loss = self.d_loss_fn(real_logits, fake_logits, self.real_label)
+                if self.r1_gamma:
+                    d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
+                if self.gp_weight:
+                    d_loss += self.gp_weight * gradient_penalty(critic, augmented_real, augmented_fake,
+                                                                self.seed_generator)  # fmt: skip
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
             d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
             self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
-            g_loss = generator_non_saturating(discriminator(self.augment(fake), training=True))
+            g_loss = self.g_loss_fn(critic(self.augment(fake)))
             scaled_g_loss = self.g_optimizer.scale_loss(g_loss / replicas)
         g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
         self.g_optimizer.apply(g_grads, generator.trainable_weights)
+        if self.ema_generator is not None:
+            self._update_ema()
 
         # Metrics: who is winning, in the terms PyTorch's DCGAN prints.
         real_correct = ops.cast(real_logits > 0, "float32")
@@ -129,20 +198,33 @@ class DCGAN(keras.Model):
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         return z[replica * batch_size : (replica + 1) * batch_size]
 
+    def _update_ema(self) -> None:
+        decay = self.ema_decay
+        for average, weight in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights, strict=True):
+            average.assign(decay * average + (1.0 - decay) * ops.cast(weight, average.dtype))
+        for copy, statistic in zip(self.ema_generator.non_trainable_weights, self.generator.non_trainable_weights,
+                                   strict=True):  # fmt: skip
+            copy.assign(statistic)
+
     def augment(self, images):
         """DiffAugment of the images the discriminator sees (identity when the policy is empty)."""
         return diff_augment(images, self.augment_policy, self.seed_generator) if self.augment_policy else images
 
-    def generate(self, num: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    def generate(self, num: int, seed: int = 0, batch_size: int = 256, label: int | None = None) -> np.ndarray:
         """`num` generated images as uint8 [num, H, W, 1], the same for the same seed.
 
         Uses the same latent vectors as the exported SavedModel's `sample(seed, count)`.
+        A conditional model makes class `label` (or cycles through the classes when None).
         """
         z = latent_vectors(seed, num, self.latent_dim)
+        labels = None if label is None else np.full(num, label, np.int32)
+        if labels is not None and not 0 <= label < max(self.num_classes, 1):
+            raise ValueError(f"label must be a class index below {self.num_classes}, got {label}")
         batches = [
-            to_uint8(self.generator(z[start : start + batch_size], training=False)).numpy()
+            to_uint8(self.synthesize(z[start : start + batch_size],
+                                     None if labels is None else labels[start : start + batch_size])).numpy()
             for start in range(0, num, batch_size)
-        ]
+        ]  # fmt: skip
         return np.concatenate(batches) if batches else np.zeros((0, self.resolution, self.resolution, 1), np.uint8)
 
     def summary_text(self) -> str:
@@ -152,6 +234,14 @@ class DCGAN(keras.Model):
             network.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
             lines.append("")
         return "\n".join(lines)
+
+
+def _copy_of(network: keras.Model, name: str) -> keras.Model:
+    """Same architecture and weights, separate variables."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    copy.name = name
+    return copy
 
 
 def _loss_scaled(optimizer):
