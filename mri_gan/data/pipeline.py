@@ -21,6 +21,7 @@ from mri_gan.data.decode import decode_grayscale, to_model_input
 from mri_gan.data.files import FolderScan
 from mri_gan.data.training_data import scan_training_data
 from mri_gan.data.volumes.slicing import SliceOptions
+from mri_gan.errors import ConfigError
 
 CACHE_IN_MEMORY = "memory"
 NO_CACHE = "none"
@@ -69,19 +70,24 @@ def batched(
     shuffle: bool = True,
     seed: int | None = 0,
     drop_remainder: bool = False,
+    balance_classes: int = 0,
 ) -> tf.data.Dataset:
     """Cache, shuffle, batch and prefetch a dataset of decoded images.
 
     `cache` is "memory", "none" (decode every epoch; for sets larger than memory and
     disk) or a file path prefix (decoded once to disk; for sets larger than memory).
     The shuffle buffer holds the whole set, reshuffled each epoch from `seed`.
+    `balance_classes` (the number of classes of an (image, label) dataset) draws every
+    class equally often instead, as many images per epoch as the set has.
     """
     if cache == CACHE_IN_MEMORY:
         dataset = dataset.cache()
     elif cache != NO_CACHE:
         os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
         dataset = dataset.cache(os.fspath(cache))
-    if shuffle:
+    if balance_classes:
+        dataset = class_balanced(dataset, balance_classes, seed)
+    elif shuffle:
         size = int(dataset.cardinality())
         buffer = size if size > 0 else 10_000
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
@@ -91,6 +97,23 @@ def batched(
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     batches = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(PREFETCH_BATCHES)
     return batches.with_options(options)
+
+
+def class_balanced(dataset: tf.data.Dataset, num_classes: int, seed: int | None) -> tf.data.Dataset:
+    """(image, label) pairs with each class drawn with probability 1 / num_classes, epoch length unchanged.
+
+    Each class is an endless reshuffled stream; the smaller classes repeat more often
+    within an epoch, which is the point (Kaggle's set has 155 yes and 98 no images).
+    """
+    size = int(dataset.cardinality())
+    streams = [
+        dataset.filter(lambda image, label, wanted=index: label == wanted)
+        .shuffle(max(size, 1), seed=None if seed is None else seed + index, reshuffle_each_iteration=True)
+        .repeat()
+        for index in range(num_classes)
+    ]
+    mixed = tf.data.Dataset.sample_from_datasets(streams, [1.0 / num_classes] * num_classes, seed=seed)
+    return mixed.take(size)
 
 
 def folder_dataset(
@@ -109,10 +132,12 @@ def folder_dataset(
     strict: bool = False,
     drop_duplicates: bool = False,
     slice_options: SliceOptions | None = None,
+    balance_classes: bool = False,
 ) -> tuple[tf.data.Dataset, FolderScan]:
     """Batches of training images from a folder, and the scan that says what was used.
 
     NIfTI volumes and DICOM series in the folder are sliced first (`slice_options`).
+    `balance_classes` draws each class subfolder equally often (batches carry labels).
 
     Example:
 
@@ -126,7 +151,12 @@ def folder_dataset(
         if isinstance(root, FolderScan)
         else scan_training_data(root, slice_options, min_size=min_size, strict=strict, drop_duplicates=drop_duplicates)
     )
-    labels = [image.label for image in scan.images] if with_labels else None
+    if (with_labels or balance_classes) and len(scan.class_names) < 2:
+        raise ConfigError(
+            f"{scan.root} has no class subfolders (found {list(scan.class_names)}), but --conditional and "
+            "--balance-classes need at least two, e.g. yes/ and no/. Put each class's images in its own subfolder."
+        )
+    labels = [image.label for image in scan.images] if with_labels or balance_classes else None
     images = files_dataset(
         [image.path for image in scan.images],
         labels,
@@ -134,5 +164,6 @@ def folder_dataset(
         fit=fit,
         clip_percentiles=clip_percentiles,
     )
-    dataset = batched(images, batch_size, cache=cache, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
+    dataset = batched(images, batch_size, cache=cache, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder,
+                      balance_classes=len(scan.class_names) if balance_classes else 0)  # fmt: skip
     return dataset, scan
