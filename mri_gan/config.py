@@ -16,6 +16,7 @@ from mri_gan.augment import parse_policy
 from mri_gan.data.volumes.slicing import SliceOptions
 from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.losses import LOSS_NAMES
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.precision import PRECISIONS
 
@@ -38,6 +39,7 @@ class DataConfig:
     min_foreground: float = 0.1  # least share of a slice that must be head
     window: list[float] = field(default_factory=lambda: [0.5, 99.5])  # per-volume intensity percentiles
     dicom_window: bool = False  # use each DICOM series' own WindowCenter/Width instead
+    balance_classes: bool = False  # draw every class equally often (e.g. Kaggle's 155 yes / 98 no)
 
     def slice_options(self) -> SliceOptions:
         try:
@@ -66,6 +68,8 @@ class ModelConfig:
     latent_dim: int = 100
     width: int = 32  # base filters; the paper's DCGAN uses 64 (experiments/paper.toml)
     synchronized_batch_norm: bool = False  # batch statistics over all replicas of a distributed run
+    conditional: bool = False  # generator takes (z, label), projection discriminator; needs class subfolders
+    spectral_norm: bool = False  # spectral normalisation in the discriminator (instead of its batch norm)
 
     def validate(self) -> None:
         if self.resolution not in SUPPORTED_RESOLUTIONS:
@@ -95,6 +99,10 @@ class TrainConfig:
     strategy: str = "default"  # "default" (one device), "mirrored" (this machine's GPUs) or "multiworker" (TF_CONFIG)
     precision: str = "float32"  # or "mixed" (bfloat16 on CPUs, float16 on GPUs), "mixed_bfloat16", "mixed_float16"
     augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
+    loss: str = "bce"  # "bce" (the paper), "hinge", "lsgan" or "wgan-gp"
+    label_smoothing: float = 0.0  # one-sided: real target 1 - this (bce, lsgan)
+    r1_gamma: float = 0.0  # weight of the R1 penalty on real images; 0 = off
+    ema_decay: float = 0.0  # EMA of the generator's weights for sampling and export, e.g. 0.999; 0 = off
     quality_every: int = 10  # epochs between SWD / MS-SSIM measurements; 0 = off
     keep_best: str = "swd"  # keep the generator with the best "swd" or "ms_ssim" as best_generator/
 
@@ -118,6 +126,15 @@ class TrainConfig:
         _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))
         _choice("train.precision", self.precision, PRECISIONS)
         _choice("train.strategy", self.strategy, STRATEGIES)
+        _choice("train.loss", self.loss, LOSS_NAMES)
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"train.label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.label_smoothing and self.loss not in ("bce", "lsgan"):
+            raise ConfigError(f"train.label_smoothing applies to the bce and lsgan losses, not {self.loss!r}")
+        if self.r1_gamma < 0:
+            raise ConfigError(f"train.r1_gamma must not be negative, got {self.r1_gamma}")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"train.ema_decay must be in [0, 1) (0 = off; 0.999 is usual), got {self.ema_decay}")
         try:
             parse_policy(self.augment)
         except ValueError as error:

@@ -6,6 +6,10 @@ Signatures (each also a callable attribute of the loaded object):
 - `sample(seed, count)`: int64 seed, int32 count -> uint8 images [count, H, W, 1], the same
   images `DCGAN.generate(count, seed)` and `python -m mri_gan.generate` give.
 
+A conditional generator's signatures take the class too: `from_latent(z, label)` with
+int32 labels [N], and `sample(seed, count, label)` with one int32 class for all images.
+The class names, in index order, are in `assets.extra/mri_gan.json` under "classes".
+
 Loading needs only TensorFlow, not this package:
 
     generator = tf.saved_model.load("runs/NAME/generator")
@@ -29,19 +33,33 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
     """Write the SavedModel to `directory`, replacing an earlier export only once complete."""
     directory = Path(directory)
     latent_dim = int(generator.inputs[0].shape[-1])
-
-    def from_latent(z):
-        return to_uint8(generator(z, training=False))
-
-    def sample(seed, count):
-        return to_uint8(generator(latent_vectors(seed, count, latent_dim), training=False))
-
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    sample_specs = [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    archive.add_endpoint("from_latent", from_latent, [tf.TensorSpec((None, latent_dim), tf.float32, name="z")])
-    archive.add_endpoint(
-        "sample", sample, [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
-    )
+    if len(generator.inputs) == 1:
+
+        def from_latent(z):
+            return to_uint8(generator(z, training=False))
+
+        def sample(seed, count):
+            return to_uint8(generator(latent_vectors(seed, count, latent_dim), training=False))
+
+        archive.add_endpoint("from_latent", from_latent, [z_spec])
+        archive.add_endpoint("sample", sample, sample_specs)
+    else:
+
+        def conditional_from_latent(z, label):
+            return to_uint8(generator([z, label], training=False))
+
+        def conditional_sample(seed, count, label):
+            labels = tf.fill([count], label)
+            return to_uint8(generator([latent_vectors(seed, count, latent_dim), labels], training=False))
+
+        label_spec = tf.TensorSpec((), tf.int32, name="label")
+        archive.add_endpoint("from_latent", conditional_from_latent,
+                             [z_spec, tf.TensorSpec((None,), tf.int32, name="label")])  # fmt: skip
+        archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
     partial = directory.with_name(f".{directory.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     archive.write_out(str(partial), verbose=False)

@@ -13,6 +13,7 @@ from mri_gan.cli import configure_logging, run_command
 from mri_gan.config import RunConfig, apply_overrides
 from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.losses import LOSS_NAMES
 from mri_gan.precision import PRECISIONS
 from mri_gan.run_directory import RunDirectory
 
@@ -49,6 +50,13 @@ OVERRIDES = {
     "strategy": ("train", "strategy"),
     "sync_batch_norm": ("model", "synchronized_batch_norm"),
     "augment": ("train", "augment"),
+    "loss": ("train", "loss"),
+    "label_smoothing": ("train", "label_smoothing"),
+    "r1_gamma": ("train", "r1_gamma"),
+    "ema_decay": ("train", "ema_decay"),
+    "conditional": ("model", "conditional"),
+    "spectral_norm": ("model", "spectral_norm"),
+    "balance_classes": ("data", "balance_classes"),
     "quality_every": ("train", "quality_every"),
     "keep_best": ("train", "keep_best"),
 }
@@ -88,7 +96,15 @@ def parser() -> argparse.ArgumentParser:
     volumes.add_argument("--min-foreground", type=float, metavar="SHARE", help="least share of a slice that is head")
     volumes.add_argument("--window", type=float, nargs=2, metavar=("LOW", "HIGH"), help="intensity percentiles")
     volumes.add_argument("--dicom-window", action="store_true", help="use each DICOM series' own window")
-    p.add_argument("--augment", metavar="POLICY", help='DiffAugment policy, e.g. "translation,cutout" ("none": off)')
+    gan = p.add_argument_group("beyond the paper's DCGAN (all off by default)")
+    gan.add_argument("--augment", metavar="POLICY", help='DiffAugment policy, e.g. "translation,cutout" ("none": off)')
+    gan.add_argument("--loss", choices=LOSS_NAMES, help="adversarial loss (default bce, the paper's)")
+    gan.add_argument("--label-smoothing", type=float, metavar="X", help="one-sided: real target 1 - X (bce, lsgan)")
+    gan.add_argument("--r1-gamma", type=float, metavar="GAMMA", help="R1 penalty weight on real images (0: off)")
+    gan.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    gan.add_argument("--ema-decay", type=float, metavar="DECAY", help="EMA generator for sampling, e.g. 0.999")
+    gan.add_argument("--conditional", action="store_true", help="generate per class (yes/no subfolders)")
+    gan.add_argument("--balance-classes", action="store_true", help="draw every class equally often")
     p.add_argument("--quality-every", type=int, metavar="N", help="epochs between SWD / MS-SSIM checks (0: off)")
     p.add_argument("--keep-best", choices=("swd", "ms_ssim"), help="measure that picks best_generator/")
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")

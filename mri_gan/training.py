@@ -47,13 +47,20 @@ class TrainingResult:
     gan: DCGAN
 
 
-def build_gan(config: RunConfig) -> DCGAN:
-    """The compiled DCGAN a configuration describes (fresh weights from the run's seed)."""
+def build_gan(config: RunConfig, num_classes: int = 0) -> DCGAN:
+    """The compiled DCGAN a configuration describes (fresh weights from the run's seed).
+
+    `num_classes` is the number of classes the data has; used when `model.conditional`.
+    """
     model, train = config.model, config.train
+    classes = num_classes if model.conditional else 0
     with dtype_policy(train.precision):
-        generator = build_generator(model.resolution, model.latent_dim, model.width, model.synchronized_batch_norm)
-        discriminator = build_discriminator(model.resolution, model.width, model.synchronized_batch_norm)
-    gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment)
+        generator = build_generator(model.resolution, model.latent_dim, model.width, model.synchronized_batch_norm,
+                                    num_classes=classes)  # fmt: skip
+        discriminator = build_discriminator(model.resolution, model.width, model.synchronized_batch_norm,
+                                            num_classes=classes, spectral_norm=model.spectral_norm)  # fmt: skip
+    gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment, loss=train.loss,
+                label_smoothing=train.label_smoothing, r1_gamma=train.r1_gamma, ema_decay=train.ema_decay)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
         g_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
@@ -92,6 +99,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if config.data.path is None:
         config.data.path = str(default_dataset_dir())
     data = config.data
+    needs_labels = config.model.conditional or data.balance_classes
     dataset, scan = folder_dataset(
         data.path,
         resolution=config.model.resolution,
@@ -104,11 +112,14 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         strict=data.strict,
         drop_duplicates=data.drop_duplicates,
         slice_options=data.slice_options(),
+        with_labels=needs_labels,
+        balance_classes=data.balance_classes,
     )
+    class_names = scan.class_names if config.model.conditional else ()
 
     # Models and the whole training state, restored from the last checkpoint if there is one.
     with strategy.scope():
-        gan = build_gan(config)
+        gan = build_gan(config, len(class_names))
         checkpoint = GanCheckpoint(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
     if initial_epoch:
@@ -123,26 +134,29 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
     train_settings = config.train
     # One read of up to 256 training images serves both the real|fake sheet and the quality checks.
-    sample = np.concatenate([batch.numpy() for batch in dataset.take(-(-256 // train_settings.batch_size))])[:256]
+    sample, sample_labels = _training_sample(dataset, 256, train_settings.batch_size)
+    sample_labels = sample_labels if class_names else None
+    export_info = {"run": str(run.root), "data": data.path, "seed": train_settings.seed, "classes": list(class_names)}
     quality = []
     if train_settings.quality_every:
         quality = [QualityMonitor(sample, every=train_settings.quality_every, plot_path=run.quality_plot,
                                   best_dir=run.best_generator, keep_best=train_settings.keep_best,
-                                  seed=train_settings.seed)]  # fmt: skip
+                                  seed=train_settings.seed, labels=sample_labels, info=export_info)]  # fmt: skip
     interrupt = StopOnInterrupt()
     checkpointing = Checkpoint(checkpoint, every=train_settings.checkpoint_every)
     callbacks = [
         ProgressLine(len(scan.images), summary_every=train_settings.summary_every, stream=stream),
-        ImageGrid(run.grids, every=train_settings.sample_every, tensorboard_dir=run.tensorboard),
+        ImageGrid(run.grids, every=train_settings.sample_every, tensorboard_dir=run.tensorboard,
+                  class_names=class_names),
         LossPlot(run.loss_plot, every=train_settings.sample_every, snapshots=train_settings.loss_snapshots,
                  history_csv=run.history),
-        RealVsFake(sample[:36], run.real_vs_fake),
+        RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
         *quality,
         keras.callbacks.CSVLogger(str(run.history), append=True),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
         checkpointing,
         ExportGenerator(run.generator, every=train_settings.export_every, keras_dir=run.keras_models,
-                        info={"run": str(run.root), "data": data.path, "seed": train_settings.seed}),
+                        info=export_info),
         interrupt,
     ]  # fmt: skip
 
@@ -158,6 +172,15 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _training_sample(dataset, count: int, batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Up to `count` training images (and their labels when the batches carry them), read once."""
+    batches = list(dataset.take(-(-count // batch_size)))
+    if isinstance(batches[0], tuple):
+        images = np.concatenate([images.numpy() for images, _ in batches])[:count]
+        return images, np.concatenate([labels.numpy() for _, labels in batches])[:count]
+    return np.concatenate([batch.numpy() for batch in batches])[:count], None
 
 
 def _drop_history_after(history: Path, epochs_done: int) -> None:

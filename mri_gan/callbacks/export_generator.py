@@ -8,9 +8,10 @@ from mri_gan.export import export_generator
 
 
 class ExportGenerator(keras.callbacks.Callback):
-    """Export `model.generator` to `directory` at the end of `fit` (and every `every` epochs).
+    """Export `model.sampling_generator` to `directory` at the end of `fit` (and every `every` epochs).
 
-    Beside the SavedModel, `generator.keras` and `discriminator.keras` are written to
+    That is the EMA generator when the model keeps one. Beside the SavedModel,
+    `generator.keras` (the same generator) and `discriminator.keras` are written to
     `keras_dir` when given, for users who want to fine-tune either network in Keras.
 
         gan.fit(dataset, epochs=100, callbacks=[ExportGenerator("runs/a/generator")])
@@ -33,9 +34,10 @@ class ExportGenerator(keras.callbacks.Callback):
         self.export()
 
     def export(self) -> Path:
-        export_generator(self.model.generator, self.directory, {**self.info, "epochs": self.epochs_done})
+        generator = self.model.sampling_generator
+        export_generator(generator, self.directory, {**self.info, "epochs": self.epochs_done})
         if self.keras_dir:
             self.keras_dir.mkdir(parents=True, exist_ok=True)
-            self.model.generator.save(self.keras_dir / "generator.keras")
+            generator.save(self.keras_dir / "generator.keras")
             self.model.discriminator.save(self.keras_dir / "discriminator.keras")
         return self.directory

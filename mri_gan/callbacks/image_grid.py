@@ -14,12 +14,15 @@ class ImageGrid(keras.callbacks.Callback):
 
     The latent vectors are fixed for the whole run (from `seed`), so consecutive grids
     show the same samples improving. With `tensorboard_dir` the grid is also logged as a
-    TensorBoard image. Works with any model that has `generator` and `latent_dim`.
+    TensorBoard image. Works with any model that has `synthesize(z, labels)` and
+    `latent_dim`. For a conditional model give `class_names`: one grid per class,
+    `epoch_000123_yes.png`, from the same latent vectors, so the grids differ only by label.
 
         gan.fit(dataset, epochs=200, callbacks=[ImageGrid("runs/a/grids", every=10)])
     """
 
-    def __init__(self, directory, every: int = 1, num_images: int = 64, seed: int = 0, tensorboard_dir=None):
+    def __init__(self, directory, every: int = 1, num_images: int = 64, seed: int = 0, tensorboard_dir=None,
+                 class_names=()):  # fmt: skip
         super().__init__()
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
@@ -28,6 +31,7 @@ class ImageGrid(keras.callbacks.Callback):
         self.num_images = num_images
         self.seed = seed
         self.writer = tf.summary.create_file_writer(str(tensorboard_dir)) if tensorboard_dir else None
+        self.class_names = tuple(class_names)
         self.last_saved: Path | None = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -37,10 +41,17 @@ class ImageGrid(keras.callbacks.Callback):
 
     def save(self, epoch: int) -> Path:
         z = latent_vectors(self.seed, self.num_images, self.model.latent_dim)
-        images = to_uint8(self.model.generator(z, training=False)).numpy()
-        self.last_saved = save_png(image_grid(images), self.directory / f"epoch_{epoch:06d}.png")
-        if self.writer is not None:
-            with self.writer.as_default():
-                tf.summary.image("generated", image_grid(images)[None, ..., None], step=epoch)
-            self.writer.flush()
+        for suffix, labels in self._label_sets():
+            images = to_uint8(self.model.synthesize(z, labels)).numpy()
+            self.last_saved = save_png(image_grid(images), self.directory / f"epoch_{epoch:06d}{suffix}.png")
+            if self.writer is not None:
+                with self.writer.as_default():
+                    tf.summary.image(f"generated{suffix}", image_grid(images)[None, ..., None], step=epoch)
+                self.writer.flush()
         return self.last_saved
+
+    def _label_sets(self):
+        """("", None) for an unconditional model; ("_yes", all-yes labels)... per class otherwise."""
+        if not self.class_names:
+            return [("", None)]
+        return [(f"_{name}", tf.fill([self.num_images], index)) for index, name in enumerate(self.class_names)]

@@ -32,12 +32,14 @@ class QualityMonitor(keras.callbacks.Callback):
     are generated from fixed latent vectors. Put it before CSVLogger/TensorBoard in the
     callback list so they record the values. With `best_dir`, the generator is exported
     there whenever `keep_best` improves (lowest SWD, or MS-SSIM closest to the real
-    sample's), and `best.json` beside it says at which epoch.
+    sample's), and `best.json` beside it says at which epoch. For a conditional model
+    give the sample's `labels`: each generated image then has its real counterpart's class.
 
         QualityMonitor(sample, every=10, plot_path="quality.png", best_dir="best_generator")
     """
 
-    def __init__(self, real_images, every: int = 10, plot_path=None, best_dir=None, keep_best: str = "swd", seed=0):
+    def __init__(self, real_images, every: int = 10, plot_path=None, best_dir=None, keep_best: str = "swd", seed=0,
+                 labels=None, info: dict | None = None):  # fmt: skip
         super().__init__()
         if keep_best not in MEASURES:
             raise ValueError(f"keep_best must be one of {MEASURES}, got {keep_best!r}")
@@ -48,6 +50,8 @@ class QualityMonitor(keras.callbacks.Callback):
         self.best_dir = Path(best_dir) if best_dir else None
         self.keep_best = keep_best
         self.seed = seed
+        self.labels = labels
+        self.info = info or {}
         self.real_ms_ssim = mean_pairwise_ms_ssim(self.real, pairs=200, seed=seed)
         self.history: dict[str, list] = {"epoch": [], "swd": [], "ms_ssim": []}
         self.best: float | None = None
@@ -59,7 +63,7 @@ class QualityMonitor(keras.callbacks.Callback):
             logs.update({name: math.nan for name in MEASURES})
             return
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
-        fake = to_uint8(self.model.generator(z, training=False)).numpy()
+        fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
         values = {
             "swd": sliced_wasserstein(self.real, fake, seed=self.seed).mean,
             "ms_ssim": mean_pairwise_ms_ssim(fake, pairs=200, seed=self.seed),
@@ -80,7 +84,8 @@ class QualityMonitor(keras.callbacks.Callback):
         if self.best_dir is None or (self.best is not None and score >= self.best):
             return
         self.best = score
-        export_generator(self.model.generator, self.best_dir, {"epoch": epoch, "selected_by": self.keep_best})
+        export_generator(self.model.sampling_generator, self.best_dir,
+                         {**self.info, "epoch": epoch, "selected_by": self.keep_best})  # fmt: skip
         (self.best_dir.parent / f"{self.best_dir.name}.json").write_text(
             json.dumps({"epoch": epoch, "selected_by": self.keep_best, **values}, indent=2)
         )

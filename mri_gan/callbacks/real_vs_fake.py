@@ -18,13 +18,14 @@ class RealVsFake(keras.callbacks.Callback):
 
     `real_images` are uint8 or [-1, 1] float images [N, H, W, 1]; as many generated
     images are shown, from fixed latent vectors. Written every `every` epochs (0: only
-    at the end of training).
+    at the end of training). A conditional model's images take `labels` (the real
+    images' classes), so the two grids show the same classes in the same places.
 
         sample = next(iter(dataset))[:36]
         gan.fit(dataset, epochs=100, callbacks=[RealVsFake(sample, "real_vs_fake.png")])
     """
 
-    def __init__(self, real_images, path, every: int = 0, seed: int = 1):
+    def __init__(self, real_images, path, every: int = 0, seed: int = 1, labels=None):
         super().__init__()
         real = np.asarray(real_images)
         if real.dtype != np.uint8:
@@ -33,6 +34,7 @@ class RealVsFake(keras.callbacks.Callback):
         self.path = Path(path)
         self.every = every
         self.seed = seed
+        self.labels = labels
 
     def on_epoch_end(self, epoch, logs=None):
         if self.every and (epoch + 1) % self.every == 0:
@@ -43,7 +45,7 @@ class RealVsFake(keras.callbacks.Callback):
 
     def save(self) -> Path:
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
-        fake = to_uint8(self.model.generator(z, training=False)).numpy()
+        fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
         figure, axes = plt.subplots(1, 2, figsize=(10, 5.3), dpi=100)
         for axis, images, title in ((axes[0], self.real, "Real images"), (axes[1], fake, "Generated images")):
             axis.imshow(image_grid(images), cmap="gray", vmin=0, vmax=255)
