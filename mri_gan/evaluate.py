@@ -1,5 +1,8 @@
 """`python -m mri_gan.evaluate`: how good, how varied and how new generated images are.
 
+For a conditional model every measure is also reported per class, and a classifier
+trained on the real images says how often each class's generated images look like it.
+
 Only gathers options; the measures are `mri_gan.evaluation.evaluate_images`.
 """
 
@@ -35,16 +38,23 @@ def main(argv=None) -> int:
     configure_logging()
 
     def body():
-        from mri_gan.evaluation import evaluate_images
+        from mri_gan.evaluation import evaluate_images, evaluate_per_class
         from mri_gan.evaluation_inputs import gather_inputs
+        from mri_gan.label_classifier import label_fidelity
         from mri_gan.report import format_table, write_report
 
         inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
-        report = evaluate_images(
-            inputs.real, inputs.fake, inputs.train, discriminator=inputs.discriminator,
-            inception_weights=args.inception_weights or "imagenet", seed=args.seed,
-            real_subjects=inputs.real_subjects, train_subjects=inputs.train_subjects,
-        )  # fmt: skip
+        measures = {"inception_weights": args.inception_weights or "imagenet", "seed": args.seed,
+                    "real_subjects": inputs.real_subjects, "train_subjects": inputs.train_subjects}  # fmt: skip
+        labels = {"real_labels": inputs.real_labels, "fake_labels": inputs.fake_labels}
+        report = evaluate_images(inputs.real, inputs.fake, inputs.train, discriminator=inputs.discriminator,
+                                 **labels, **measures)  # fmt: skip
+        if inputs.class_names:
+            report["per_class"] = evaluate_per_class(inputs.real, inputs.real_labels, inputs.fake, inputs.fake_labels,
+                                                     inputs.train, inputs.class_names, **measures)  # fmt: skip
+            generated = {index: inputs.fake[inputs.fake_labels == index] for index in range(len(inputs.class_names))}
+            report["label_fidelity"] = label_fidelity(inputs.real, inputs.real_labels, generated, inputs.class_names,
+                                                      inputs.real_subjects, args.seed)  # fmt: skip
         report["inputs"] = inputs.description
         path = write_report(report, inputs.real, inputs.fake, inputs.train, args.out)
         print(format_table(report))

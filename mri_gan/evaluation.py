@@ -17,6 +17,7 @@ from mri_gan.metrics.inception import FeaturesUnavailable, inception_features, l
 from mri_gan.metrics.novelty import nearest_training_images
 from mri_gan.metrics.precision_recall import precision_recall
 from mri_gan.metrics.swd import sliced_wasserstein
+from mri_gan.models import class_count
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,13 @@ def evaluate_images(
     seed: int = 0,
     real_subjects: list[str | None] | None = None,
     train_subjects: list[str | None] | None = None,
+    real_labels: np.ndarray | None = None,
+    fake_labels: np.ndarray | None = None,
 ) -> dict:
     """Every measure, each under its own key; measures that cannot run say why.
+
+    With `real_labels` and `fake_labels` (a conditional model's classes) the discriminator
+    is asked about each image's own class.
 
     The real-vs-real baselines compare two halves of `real`; with `real_subjects` no
     subject (patient) has slices in both halves, so the baseline is not flattered by
@@ -41,7 +47,9 @@ def evaluate_images(
     """
     first, second = split_by_subject(real_subjects or [None] * len(real), 0.5, seed)
     rng = np.random.default_rng(seed)
-    real = real[np.concatenate([rng.permutation(first), rng.permutation(second)])]
+    order = np.concatenate([rng.permutation(first), rng.permutation(second)])
+    real = real[order]
+    real_labels = None if real_labels is None else np.asarray(real_labels)[order]
     half = len(first)
     count = min(half, len(real) - half, len(fake))
     if count < 2:
@@ -81,8 +89,30 @@ def evaluate_images(
 
     report.update(_feature_measures(real, fake, half, count, inception_weights, seed))
     if discriminator is not None:
-        report["discriminator"] = _discriminator_scores(discriminator, real, fake)
+        report["discriminator"] = _discriminator_scores(discriminator, real, fake, real_labels, fake_labels)
     return report
+
+
+def evaluate_per_class(real, real_labels, fake, fake_labels, train, class_names, **measures) -> dict:
+    """`evaluate_images` of each class alone: its real images against the images generated for it.
+
+    `measures` are passed on (inception_weights, seed, train_subjects; `real_subjects`
+    is subset per class). A class with fewer than 4 real or 2 generated images says so.
+    """
+    real_subjects = measures.pop("real_subjects", None)
+    per_class = {}
+    for index, name in enumerate(class_names):
+        real_mask, fake_mask = np.asarray(real_labels) == index, np.asarray(fake_labels) == index
+        if real_mask.sum() < 4 or fake_mask.sum() < 2:
+            per_class[name] = {"available": False, "reason": f"{real_mask.sum()} real and {fake_mask.sum()} generated "
+                               "images; at least 4 and 2 are needed"}  # fmt: skip
+            continue
+        logger.info("Measures of class %s...", name)
+        subjects = None if real_subjects is None else [real_subjects[i] for i in np.flatnonzero(real_mask)]
+        report = evaluate_images(real[real_mask], fake[fake_mask], train, real_subjects=subjects, **measures)
+        report.pop("_novelty")
+        per_class[name] = {"available": True, **report}
+    return per_class
 
 
 def _feature_measures(real, fake, half, count, inception_weights, seed) -> dict:
@@ -107,14 +137,29 @@ def _feature_measures(real, fake, half, count, inception_weights, seed) -> dict:
     }
 
 
-def discriminator_probabilities(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The discriminator's probability that each uint8 image is real."""
+def discriminator_probabilities(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256,
+                                labels: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """The discriminator's probability that each uint8 image is real.
+
+    A conditional discriminator is asked about class `labels[i]`; without labels, about
+    every class, and the highest probability counts (real as some class).
+    """
     scaled = images.astype(np.float32) / 127.5 - 1.0
-    logits = [discriminator(scaled[i : i + batch_size], training=False) for i in range(0, len(scaled), batch_size)]
+    num_classes = class_count(discriminator)
+    if not num_classes:
+        logits = [discriminator(scaled[i : i + batch_size], training=False) for i in range(0, len(scaled), batch_size)]
+        return np.asarray(keras.ops.sigmoid(np.concatenate(logits))).ravel()
+    if labels is None:
+        per_class = [discriminator_probabilities(discriminator, images, batch_size, np.full(len(images), index))
+                     for index in range(num_classes)]  # fmt: skip
+        return np.max(per_class, axis=0)
+    labels = np.asarray(labels, np.int32)
+    logits = [discriminator([scaled[i : i + batch_size], labels[i : i + batch_size]], training=False)
+              for i in range(0, len(scaled), batch_size)]  # fmt: skip
     return np.asarray(keras.ops.sigmoid(np.concatenate(logits))).ravel()
 
 
-def _discriminator_scores(discriminator, real, fake) -> dict:
-    scores = real_fake_scores(discriminator_probabilities(discriminator, real),
-                              discriminator_probabilities(discriminator, fake))  # fmt: skip
+def _discriminator_scores(discriminator, real, fake, real_labels=None, fake_labels=None) -> dict:
+    scores = real_fake_scores(discriminator_probabilities(discriminator, real, labels=real_labels),
+                              discriminator_probabilities(discriminator, fake, labels=fake_labels))  # fmt: skip
     return {"accuracy": scores.accuracy, "roc_auc": scores.roc_auc, "confusion": scores.confusion}

@@ -10,7 +10,8 @@ from PIL import Image
 
 from mri_gan.data import scan_image_folder
 from mri_gan.errors import ConfigError, DataNotFoundError
-from mri_gan.metrics.images import images_and_subjects, images_from_folder
+from mri_gan.export import read_export_info
+from mri_gan.metrics.images import FolderImages, images_and_subjects, images_from_folder, labelled_images
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
 from mri_gan.sampling import latent_vectors
@@ -25,19 +26,39 @@ class EvaluationInputs:
     description: dict
     real_subjects: list[str | None] | None = None  # hashed subject ids of slices cut from scans
     train_subjects: list[str | None] | None = None
+    class_names: tuple[str, ...] = ()  # a conditional model's classes; then the labels below are set
+    real_labels: np.ndarray | None = None
+    fake_labels: np.ndarray | None = None
 
 
-def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256) -> np.ndarray:
-    """`num` images from an exported generator: the same ones `python -m mri_gan.generate` writes."""
+def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256, label=None) -> np.ndarray:
+    """`num` images from an exported generator: the same ones `python -m mri_gan.generate` writes
+    (of class index `label` for a conditional generator)."""
     import tensorflow as tf
 
     generator = tf.saved_model.load(str(generator_dir))
     latent_dim = int(generator.from_latent.input_signature[0].shape[-1])
-    batches = [
-        generator.from_latent(latent_vectors(seed, min(batch_size, num - start), latent_dim, start=start)).numpy()
-        for start in range(0, num, batch_size)
-    ]
+    batches = []
+    for start in range(0, num, batch_size):
+        count = min(batch_size, num - start)
+        labels = () if label is None else (np.full(count, label, np.int32),)
+        batches.append(generator.from_latent(latent_vectors(seed, count, latent_dim, start=start), *labels).numpy())
     return np.concatenate(batches)
+
+
+def class_shares(real_labels: np.ndarray, real_classes, model_classes) -> np.ndarray:
+    """Share of each model class among the real images (equal shares when the real folder lacks them)."""
+    counts = np.asarray([np.sum(real_labels == real_classes.index(name)) if name in real_classes else 0
+                         for name in model_classes], float)  # fmt: skip
+    return counts / counts.sum() if counts.sum() else np.full(len(model_classes), 1 / len(model_classes))
+
+
+def conditional_images(generator_dir: Path, num: int, seed: int, shares) -> tuple[np.ndarray, np.ndarray]:
+    """`num` images split over the classes by `shares` (at least 2 each), and their labels."""
+    counts = [max(2, round(num * share)) for share in shares]
+    images = [generated_images(generator_dir, count, seed, label=index) for index, count in enumerate(counts)]
+    labels = np.concatenate([np.full(count, index, np.int32) for index, count in enumerate(counts)])
+    return np.concatenate(images), labels
 
 
 def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int) -> EvaluationInputs:
@@ -46,11 +67,20 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         raise ConfigError(f"--num must be at least 2, got {num}")
     description = {"real": str(real_dir), "seed": seed}
     discriminator = None
+    model_classes: tuple[str, ...] = ()
+    fake_labels = None
     if model_dir is not None:
         run = RunDirectory(model_dir)
         if not (run.generator / "saved_model.pb").is_file():
             raise DataNotFoundError(f"--model {model_dir} has no exported generator (generator/saved_model.pb)")
-        fake = generated_images(run.generator, num, seed)
+        info = read_export_info(run.generator)
+        model_classes = tuple(info.get("classes") or ())
+        if model_classes:
+            real_folder = labelled_images(real_dir, int(info["resolution"]))
+            shares = class_shares(real_folder.labels, real_folder.class_names, model_classes)
+            fake, fake_labels = conditional_images(run.generator, num, seed, shares)
+        else:
+            fake = generated_images(run.generator, num, seed)
         if (run.keras_models / "discriminator.keras").is_file():
             discriminator = keras.models.load_model(run.keras_models / "discriminator.keras")
         if train_dir is None and run.config.is_file():
@@ -60,10 +90,24 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
-    real, real_subjects = images_and_subjects(real_dir, resolution)
+    real_folder = labelled_images(real_dir, resolution)
+    real, real_subjects = real_folder.images, real_folder.subjects
     train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real, real_subjects)
     description["train"] = str(train_dir or real_dir)
-    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects, train_subjects)
+    real_labels = _as_model_classes(real_folder, model_classes, real_dir) if model_classes else None
+    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects, train_subjects,
+                            model_classes, real_labels, fake_labels)  # fmt: skip
+
+
+def _as_model_classes(folder: FolderImages, model_classes, real_dir) -> np.ndarray:
+    """The real images' labels as indices of the model's classes; a class the model lacks is an error."""
+    missing = [name for name in folder.class_names if name not in model_classes]
+    if not folder.class_names or missing:
+        raise ConfigError(
+            f"--real {real_dir} must have the model's class subfolders ({', '.join(model_classes)}) to "
+            f"measure each class; it has {list(folder.class_names)}"
+        )
+    return np.asarray([model_classes.index(folder.class_names[label]) for label in folder.labels], np.int32)
 
 
 def _resolution_of(folder) -> int:

@@ -36,6 +36,28 @@ def summary_rows(report: dict) -> list[tuple[str, str]]:
     if "discriminator" in report:
         scores = report["discriminator"]
         rows.append(("discriminator accuracy / ROC AUC", f"{scores['accuracy']:.3f} / {scores['roc_auc']:.3f}"))
+    for name, measures in report.get("per_class", {}).items():
+        rows.extend(_class_rows(name, measures))
+    if "label_fidelity" in report:
+        fidelity = report["label_fidelity"]
+        rows.append(("label classifier accuracy, held-out real", f"{fidelity['held_out_real_accuracy']:.3f}"))
+        for name, agreement in fidelity["agreement"].items():
+            rows.append((f"[{name}] generated classified as {name}", f"{agreement:.3f}"))
+    return rows
+
+
+def _class_rows(name: str, measures: dict) -> list[tuple[str, str]]:
+    if not measures["available"]:
+        return [(f"[{name}]", f"unavailable: {measures['reason']}")]
+    swd, diversity, novelty = measures["swd"], measures["ms_ssim"], measures["novelty"]
+    rows = [
+        (f"[{name}] SWD x1e3 generated / real baseline",
+         f"{swd['real_vs_generated']['mean']:.2f} / {swd['real_vs_real']['mean']:.2f}"),
+        (f"[{name}] MS-SSIM real / generated", f"{diversity['real']:.3f} / {diversity['generated']:.3f}"),
+        (f"[{name}] possible copies", f"{novelty['possible_copies']} ({100 * novelty['possible_copy_share']:.1f}%)"),
+    ]  # fmt: skip
+    if measures["kid"]["available"]:
+        rows.append((f"[{name}] KID", f"{measures['kid']['mean']:.4f} ± {measures['kid']['std']:.4f}"))
     return rows
 
 

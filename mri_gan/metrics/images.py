@@ -1,5 +1,7 @@
 """Images for the measures: arrays of either convention to one, and folders to arrays."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -26,9 +28,24 @@ def images_from_folder(folder, resolution: int = 64) -> np.ndarray:
 
 def images_and_subjects(folder, resolution: int = 64) -> tuple[np.ndarray, list[str | None]]:
     """`images_from_folder` and, per image, its hashed subject id (None for plain image files)."""
+    folder_images = labelled_images(folder, resolution)
+    return folder_images.images, folder_images.subjects
+
+
+@dataclass
+class FolderImages:
+    images: np.ndarray  # uint8 [N, res, res, 1]
+    labels: np.ndarray  # class index per image (-1 in an unlabelled folder)
+    class_names: tuple[str, ...]  # names of the class subfolders, in index order
+    subjects: list[str | None]  # hashed subject id per image (None for plain image files)
+
+
+def labelled_images(folder, resolution: int = 64) -> FolderImages:
+    """Every usable image of a folder through the training pipeline, with its class and subject."""
     from mri_gan.data import folder_dataset
     from mri_gan.sampling import to_uint8
 
     dataset, scan = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
     images = np.concatenate([to_uint8(batch).numpy() for batch in dataset])
-    return images, [image.subject for image in scan.images]
+    labels = np.asarray([image.label for image in scan.images], np.int32)
+    return FolderImages(images, labels, scan.class_names, [image.subject for image in scan.images])
