@@ -112,7 +112,8 @@ def class_balanced(dataset: tf.data.Dataset, num_classes: int, seed: int | None)
         .repeat()
         for index in range(num_classes)
     ]
-    mixed = tf.data.Dataset.sample_from_datasets(streams, [1.0 / num_classes] * num_classes, seed=seed)
+    weights = [1.0 / num_classes] * num_classes
+    mixed = tf.data.Dataset.sample_from_datasets(streams, weights, seed=seed, rerandomize_each_iteration=True)
     return mixed.take(size)
 
 
