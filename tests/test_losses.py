@@ -1,0 +1,77 @@
+"""Each loss and penalty against values worked out by hand for small inputs."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mri_gan.losses import LOSS_NAMES, LOSSES, gradient_penalty, loss_functions, r1_penalty
+
+REAL = np.array([[2.0], [-1.0]], "float32")
+FAKE = np.array([[0.0], [3.0]], "float32")
+
+
+# Hand-worked: softplus(x) = log(1 + e^x); BCE(target t, logit l) = softplus(l) - t * l.
+#   real: softplus(-2) = 0.126928, softplus(1) = 1.313262 -> mean 0.720095
+#   fake: softplus(0) = 0.693147, softplus(3) = 3.048587 -> mean 1.870867
+#   smoothed real (t = 0.9): 2.126928 - 1.8 = 0.326928, 0.313262 + 0.9 = 1.213262 -> mean 0.770095
+@pytest.mark.parametrize(
+    ("name", "real_label", "d_expected", "g_expected"),
+    [
+        ("bce", 1.0, 0.720095 + 1.870867, (0.693147 + 0.048587) / 2),  # G: softplus(-0), softplus(-3)
+        ("bce", 0.9, 0.770095 + 1.870867, (0.693147 + 0.048587) / 2),
+        ("hinge", 1.0, (0 + 2) / 2 + (1 + 4) / 2, -(0 + 3) / 2),
+        ("lsgan", 1.0, 0.5 * ((1 + 4) / 2 + (0 + 9) / 2), 0.5 * (1 + 4) / 2),
+        ("lsgan", 0.9, 0.5 * ((1.1**2 + 1.9**2) / 2 + (0 + 9) / 2), 0.5 * (1 + 4) / 2),
+        ("wgan-gp", 1.0, (0 + 3) / 2 - (2 - 1) / 2, -(0 + 3) / 2),
+    ],
+)
+def test_loss_values_match_hand_computed_ones(name, real_label, d_expected, g_expected):
+    d_loss, g_loss = loss_functions(name)
+    assert float(d_loss(REAL, FAKE, real_label)) == pytest.approx(d_expected, abs=1e-5)
+    assert float(g_loss(FAKE)) == pytest.approx(g_expected, abs=1e-5)
+
+
+def test_every_loss_name_has_a_pair_and_an_unknown_name_is_refused():
+    assert set(LOSSES) == set(LOSS_NAMES)
+    with pytest.raises(ValueError, match="'wasserstein'"):
+        loss_functions("wasserstein")
+
+
+def test_bce_stays_finite_for_confident_logits_in_bfloat16():
+    d_loss, _ = loss_functions("bce")
+    value = d_loss(tf.constant([[80.0]], tf.bfloat16), tf.constant([[-80.0]], tf.bfloat16))
+    assert np.isfinite(float(value)) and float(value) < 1e-6
+
+
+def linear_critic(images):
+    """D(x) = 3 * sum(x): its gradient is 3 at every pixel, whatever x."""
+    return tf.reduce_sum(3.0 * images, axis=[1, 2, 3])[:, None]
+
+
+def test_r1_is_the_mean_squared_gradient_norm_on_real_images():
+    real = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 2, 2, 1)), tf.float32)
+    assert float(r1_penalty(linear_critic, real)) == pytest.approx(9.0 * 4)  # 4 pixels, gradient 3 each
+
+    def quadratic_critic(images):  # gradient 2x: ||grad||^2 = 4 * sum(x^2)
+        return tf.reduce_sum(tf.square(images), axis=[1, 2, 3])[:, None]
+
+    expected = np.mean(4 * np.sum(np.square(real.numpy()), axis=(1, 2, 3)))
+    assert float(r1_penalty(quadratic_critic, real)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_one():
+    real, fake = tf.ones((3, 2, 2, 1)), -tf.ones((3, 2, 2, 1))
+    penalty = gradient_penalty(linear_critic, real, fake, keras.random.SeedGenerator(0))
+    assert float(penalty) == pytest.approx((3.0 * 2 - 1) ** 2, rel=1e-5)  # ||grad|| = sqrt(4 * 9) = 6
+
+
+def test_r1_penalty_has_a_gradient_for_the_critic_weights():
+    weight = tf.Variable(2.0)
+
+    def critic(images):
+        return tf.reduce_sum(weight * images, axis=[1, 2, 3])[:, None]
+
+    with tf.GradientTape() as tape:
+        penalty = r1_penalty(critic, tf.ones((1, 2, 2, 1)))
+    assert float(tape.gradient(penalty, weight)) == pytest.approx(2 * 2.0 * 4)  # d(4 w^2)/dw
