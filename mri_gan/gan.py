@@ -44,9 +44,9 @@ class DCGAN(keras.Model):
         gan.fit(dataset, epochs=100, callbacks=[ImageGrid("grids")])
         images = gan.generate(16, seed=1)  # uint8 [16, 64, 64, 1]
 
-    `fit` shows `d_loss`, `g_loss`, `d_real` (mean D(x)), `d_fake` (mean D(G(z)) before
-    the discriminator update) and `d_accuracy` (share of real and generated images the
-    discriminator gets right). The dataset may yield images or (images, labels); a
+    `fit` shows `d_loss`, `g_loss`, `d_real` (mean sigmoid of D(x)), `d_fake` (the same for
+    D(G(z)), before the discriminator update) and `d_accuracy` (share of real and
+    generated images on the right side of the loss's decision point: 0, or 0.5 for lsgan). The dataset may yield images or (images, labels); a
     conditional model (networks from `build_generator(..., num_classes=2)`) needs labels.
 
     `ema_decay` > 0 keeps `ema_generator`, whose weights follow
@@ -177,8 +177,9 @@ class DCGAN(keras.Model):
             self._update_ema()
 
         # Metrics: who is winning, in the terms PyTorch's DCGAN prints.
-        real_correct = ops.cast(real_logits > 0, "float32")
-        fake_correct = ops.cast(fake_logits < 0, "float32")
+        threshold = 0.5 if self.loss_name == "lsgan" else 0.0  # least squares aims at 1 and 0, the others at +-
+        real_correct = ops.cast(real_logits > threshold, "float32")
+        fake_correct = ops.cast(fake_logits < threshold, "float32")
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
