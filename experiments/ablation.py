@@ -24,7 +24,8 @@ import numpy as np
 from PIL import Image
 
 # The additions of issue 7, each alone; "all" combines every unconditional one that
-# applies together (label smoothing does not apply to the hinge loss).
+# applies together (label smoothing does not apply to the hinge loss); the last two pair
+# DiffAugment with the penalties that helped most alone.
 ALL = ["--augment", "color,translation,cutout", "--ema-decay", "0.99", "--loss", "hinge", "--r1-gamma", "0.05",
        "--spectral-norm"]  # fmt: skip
 CONFIGURATIONS = {
@@ -40,6 +41,8 @@ CONFIGURATIONS = {
     "conditional": ["--conditional"],
     "all": ALL,
     "all+conditional": [*ALL, "--conditional"],
+    "augment+r1": ["--augment", "color,translation,cutout", "--r1-gamma", "0.05"],
+    "augment+wgan-gp": ["--augment", "color,translation,cutout", "--loss", "wgan-gp"],
 }
 MODEL = ["--resolution", "64", "--width", "32", "--batch-size", "32", "--quality-every", "0"]
 
