@@ -46,8 +46,9 @@ class DCGAN(keras.Model):
 
     `fit` shows `d_loss`, `g_loss`, `d_real` (mean sigmoid of D(x)), `d_fake` (the same for
     D(G(z)), before the discriminator update) and `d_accuracy` (share of real and
-    generated images on the right side of the loss's decision point: 0, or 0.5 for lsgan). The dataset may yield images or (images, labels); a
-    conditional model (networks from `build_generator(..., num_classes=2)`) needs labels.
+    generated images on the right side of the loss's decision point: 0, or 0.5 for lsgan).
+    The dataset may yield images or (images, labels); a conditional model (networks from
+    `build_generator(..., num_classes=2)`) needs labels.
 
     `ema_decay` > 0 keeps `ema_generator`, whose weights follow
     `ema = decay * ema + (1 - decay) * weights` after every generator update (batch-norm
@@ -143,14 +144,11 @@ class DCGAN(keras.Model):
         z = self._latent_share(ops.shape(real)[0], replicas)
         generator, discriminator = self.generator, self.discriminator
 
-        def generate(training):
-            return generator([z, labels] if self.num_classes else z, training=training)
-
         def critic(images):
             return discriminator([images, labels] if self.num_classes else images, training=True)
 
         with tf.GradientTape() as g_tape:
-            fake = generate(training=True)
+            fake = generator([z, labels] if self.num_classes else z, training=True)
 
             # Discriminator update: real and generated batches in separate passes.
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
