@@ -157,21 +157,33 @@ def write_table(out: Path) -> Path:
 
 
 def write_grid_sheet(out: Path, results: list[dict]) -> None:
-    """grids.png: the last grid of each configuration's first seed, side by side (first 16 images)."""
-    from mri_gan.grids import image_grid, save_png
+    """grids.png: 16 images of the last grid of each configuration's first seed, titled, four per row."""
+    import matplotlib
 
-    tiles = []
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mri_gan.grids import save_figure
+
+    tiles = {}
     for name in CONFIGURATIONS:
         seeds = sorted(r["seed"] for r in results if r["configuration"] == name)
-        if not seeds:
-            continue
-        grids = sorted((out / f"{name}-seed{seeds[0]}" / "grids").glob("epoch_*.png"))
+        grids = sorted((out / f"{name}-seed{seeds[0]}" / "grids").glob("epoch_*.png")) if seeds else []
         if grids:
             grid = np.asarray(Image.open(grids[-1]))  # a conditional run's last grid is its "yes" grid
             side = grid.shape[0] // 8
-            tiles.append(grid[: 4 * side, : 4 * side])
-    if tiles:
-        save_png(image_grid(np.stack(tiles)[..., None], columns=len(tiles)), out / "grids.png")
+            tiles[name] = grid[: 4 * side, : 4 * side]
+    if not tiles:
+        return
+    rows = math.ceil(len(tiles) / 4)
+    figure, axes = plt.subplots(rows, 4, figsize=(12, 3.2 * rows), dpi=80, squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, (name, tile) in zip(axes.ravel(), tiles.items(), strict=False):
+        axis.imshow(tile, cmap="gray", vmin=0, vmax=255)
+        axis.set_title(name)
+    figure.tight_layout()
+    save_figure(figure, out / "grids.png")
 
 
 def main(argv=None) -> int:
