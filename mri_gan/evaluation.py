@@ -3,6 +3,7 @@
 Used by `python -m mri_gan.evaluate`; callable from Python on uint8 image arrays.
 """
 
+import functools
 import logging
 from collections import Counter
 
@@ -115,12 +116,20 @@ def evaluate_per_class(real, real_labels, fake, fake_labels, train, class_names,
     return per_class
 
 
-def _feature_measures(real, fake, half, count, inception_weights, seed) -> dict:
+@functools.cache
+def _inception_or_reason(weights) -> keras.Model | FeaturesUnavailable:
+    """The Inception network, or why it is unavailable, once per process: per-class reports ask again."""
     try:
-        model = load_inception(inception_weights)
+        return load_inception(weights)
     except FeaturesUnavailable as error:
-        logger.warning("FID, KID and precision/recall unavailable: %s", error)
-        unavailable = {"available": False, "reason": str(error)}
+        return error
+
+
+def _feature_measures(real, fake, half, count, inception_weights, seed) -> dict:
+    model = _inception_or_reason(inception_weights)
+    if isinstance(model, FeaturesUnavailable):
+        logger.warning("FID, KID and precision/recall unavailable: %s", model)
+        unavailable = {"available": False, "reason": str(model)}
         return {"fid": unavailable, "kid": unavailable, "relative_fd": unavailable, "precision_recall": unavailable}
     logger.info("Inception features...")
     real_features = inception_features(model, real, progress=True)
