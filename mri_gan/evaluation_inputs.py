@@ -46,13 +46,6 @@ def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int =
     return np.concatenate(batches)
 
 
-def class_shares(real_labels: np.ndarray, real_classes, model_classes) -> np.ndarray:
-    """Share of each model class among the real images (equal shares when the real folder lacks them)."""
-    counts = np.asarray([np.sum(real_labels == real_classes.index(name)) if name in real_classes else 0
-                         for name in model_classes], float)  # fmt: skip
-    return counts / counts.sum() if counts.sum() else np.full(len(model_classes), 1 / len(model_classes))
-
-
 def conditional_images(generator_dir: Path, num: int, seed: int, shares) -> tuple[np.ndarray, np.ndarray]:
     """`num` images split over the classes by `shares` (at least 2 each), and their labels."""
     counts = [max(2, round(num * share)) for share in shares]
@@ -68,7 +61,7 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
     description = {"real": str(real_dir), "seed": seed}
     discriminator = None
     model_classes: tuple[str, ...] = ()
-    fake_labels = None
+    fake_labels = real_labels = real_folder = None
     if model_dir is not None:
         run = RunDirectory(model_dir)
         if not (run.generator / "saved_model.pb").is_file():
@@ -77,7 +70,8 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         model_classes = tuple(info.get("classes") or ())
         if model_classes:
             real_folder = labelled_images(real_dir, int(info["resolution"]))
-            shares = class_shares(real_folder.labels, real_folder.class_names, model_classes)
+            real_labels = _as_model_classes(real_folder, model_classes, real_dir)
+            shares = np.bincount(real_labels, minlength=len(model_classes)) / len(real_labels)
             fake, fake_labels = conditional_images(run.generator, num, seed, shares)
         else:
             fake = generated_images(run.generator, num, seed)
@@ -90,11 +84,11 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
-    real_folder = labelled_images(real_dir, resolution)
+    if real_folder is None:  # a conditional run has read it already
+        real_folder = labelled_images(real_dir, resolution)
     real, real_subjects = real_folder.images, real_folder.subjects
     train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real, real_subjects)
     description["train"] = str(train_dir or real_dir)
-    real_labels = _as_model_classes(real_folder, model_classes, real_dir) if model_classes else None
     return EvaluationInputs(real, fake, train, discriminator, description, real_subjects, train_subjects,
                             model_classes, real_labels, fake_labels)  # fmt: skip
 
