@@ -56,9 +56,8 @@ def class_names(path: Path) -> list[str]:
     return list(read_export_info(generator_dir(path)).get("classes") or [])
 
 
-def class_index(path: Path, label: str | None) -> int | None:
-    """The index of class `label` in a conditional export (None without --label)."""
-    classes = class_names(path)
+def class_index(classes: list[str], label: str | None, path: Path) -> int | None:
+    """The index of class `label` among a conditional export's `classes` (None without --label)."""
     if label is None:
         return None
     if not classes:
@@ -82,11 +81,11 @@ def generate_files(
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     generator = load_generator(model_path)
-    index = class_index(model_path, label)
-    conditional = len(generator.from_latent.input_signature) == 2
-    if not conditional or index is not None:
+    classes = class_names(model_path)
+    index = class_index(classes, label, model_path)
+    if not classes or index is not None:
         return _write_images(generator, num, out, seed, batch_size, grid, quiet, index)
-    return [path for index, name in enumerate(class_names(model_path))
+    return [path for index, name in enumerate(classes)
             for path in _write_images(generator, num, out / name, seed, batch_size, grid, quiet, index)]  # fmt: skip
 
 
