@@ -216,9 +216,11 @@ class DCGAN(keras.Model):
         A conditional model makes class `label` (or cycles through the classes when None).
         """
         z = latent_vectors(seed, num, self.latent_dim)
-        labels = None if label is None else np.full(num, label, np.int32)
-        if labels is not None and not 0 <= label < max(self.num_classes, 1):
+        if label is not None and not self.num_classes:
+            raise ValueError(f"label {label} given, but this DCGAN is unconditional (it takes no label)")
+        if label is not None and not 0 <= label < self.num_classes:
             raise ValueError(f"label must be a class index below {self.num_classes}, got {label}")
+        labels = None if label is None else np.full(num, label, np.int32)
         batches = [
             to_uint8(self.synthesize(z[start : start + batch_size],
                                      None if labels is None else labels[start : start + batch_size])).numpy()

@@ -99,7 +99,6 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if config.data.path is None:
         config.data.path = str(default_dataset_dir())
     data = config.data
-    needs_labels = config.model.conditional or data.balance_classes
     dataset, scan = folder_dataset(
         data.path,
         resolution=config.model.resolution,
@@ -112,7 +111,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         strict=data.strict,
         drop_duplicates=data.drop_duplicates,
         slice_options=data.slice_options(),
-        with_labels=needs_labels,
+        with_labels=config.model.conditional,
         balance_classes=data.balance_classes,
     )
     class_names = scan.class_names if config.model.conditional else ()
