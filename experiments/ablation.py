@@ -90,7 +90,7 @@ def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out:
     result = {
         "configuration": name,
         "seed": seed,
-        "images_seen": epochs * image_count(folder),
+        "images_seen": epochs * num_real,
         "train_seconds": round(trained, 1),
         "swd": report["swd"]["real_vs_generated"]["mean"],
         "swd_real_baseline": report["swd"]["real_vs_real"]["mean"],
