@@ -23,6 +23,7 @@ from keras import layers
 
 from mri_gan.errors import ConfigError
 from mri_gan.fused_batch_norm import FusedBatchNorm
+from mri_gan.strided_conv import StridedConv2D, StridedConv2DTranspose
 
 SUPPORTED_RESOLUTIONS = (32, 64, 128, 256)
 
@@ -87,13 +88,13 @@ def build_generator(
     x = layers.ReLU(name="relu_4")(x)
     for level in range(1, doublings):
         size = 4 * 2**level
-        x = layers.Conv2DTranspose(
+        x = StridedConv2DTranspose(
             _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=_weights(), name=f"up_{size}",
         )(x)  # fmt: skip
         x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.ReLU(name=f"relu_{size}")(x)
-    x = layers.Conv2DTranspose(
+    x = StridedConv2DTranspose(
         1, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_weights(), name=f"up_{resolution}"
     )(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
@@ -121,7 +122,7 @@ def build_discriminator(
     x = image
     for level in reversed(range(doublings)):
         size = 4 * 2**level
-        x = normalised(layers.Conv2D(
+        x = normalised(StridedConv2D(
             _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=_weights(), name=f"down_{size}",
         ))(x)  # fmt: skip
