@@ -13,7 +13,9 @@ discriminator (Miyato et al. 2018) wraps each of its convolutions and its dense 
 and replaces its batch norm, as in SN-GAN.
 
 The last layers compute in float32 under a mixed-precision policy, so the tanh image
-and the logit are float32 whatever the rest of the network runs in.
+and the logit are float32 whatever the rest of the network runs in. The convolutions are
+Keras's, through `mri_gan.strided_conv` (a faster kernel gradient on small maps on CPUs),
+and batch norm runs TensorFlow's fused kernel on a single replica.
 """
 
 import math
