@@ -2,16 +2,17 @@
 
 Every DCGAN layer is a 4x4, stride-2, "same" convolution (or its transpose). On CPUs,
 oneDNN takes the kernel gradient of the layer that meets the 4x4 map (e.g. 8x8x256 ->
-4x4x512) with a direct kernel that reached 40-74 GFLOP/s here, a third to a half of the
+4x4x512) with a direct kernel that here took 92-213 ms at batch 128, up to twice the
 forward pass, because the sum runs over only batch x 16 positions. The same gradient is
-one matrix product per 2x2 block offset of the space-to-depth input (100 GFLOP/s here),
-and replacing it made the whole 64x64 training step 9-15 % faster (measured back to back
-in one process). The layers below compute exactly the convolution Keras does (same
-forward op, same input gradient) and change only how the kernel gradient is summed, so
-the algorithm and its results are the same up to float rounding.
+one matrix product per 2x2 block offset of the space-to-depth input (70-121 ms); the
+whole 64x64 training step measured +0 % to +16 % faster, median +6 %
+(`benchmarks/strided_conv.py`). The layers below compute exactly the convolution Keras
+does (same forward op, same input gradient) and change only how the kernel gradient is
+summed, so the algorithm and its results are the same up to float rounding.
 
 Elsewhere they are Keras's layers: larger maps (where oneDNN's own gradient measured as
-fast or faster), other kernel/stride/padding settings, and GPUs (cuDNN's gradient).
+fast or faster), odd or unknown sizes, other kernel/stride/padding settings, and GPUs
+(cuDNN's gradient).
 """
 
 import keras
@@ -90,7 +91,9 @@ class StridedConv2D(keras.layers.Conv2D):
     """`keras.layers.Conv2D` whose kernel gradient is taken as matrix products on small maps on CPUs."""
 
     def convolution_op(self, inputs, kernel):
-        if not _uses_matmul_gradient(self, (inputs.shape[1] // 2, inputs.shape[2] // 2)):
+        height, width = inputs.shape[1], inputs.shape[2]
+        even = height is not None and width is not None and height % 2 == 0 and width % 2 == 0
+        if not (even and _uses_matmul_gradient(self, (height // 2, width // 2))):
             return super().convolution_op(inputs, kernel)
         return strided_conv(inputs, kernel)
 

@@ -65,3 +65,10 @@ def test_only_small_maps_of_the_dcgan_layer_take_the_matmul_gradient():
     assert not _uses_matmul_gradient(StridedConv2D(4, 3, strides=2, padding="same"), (4, 4))
     assert not _uses_matmul_gradient(StridedConv2D(4, 4, strides=1, padding="same"), (4, 4))
     assert not _uses_matmul_gradient(StridedConv2D(4, 4, strides=2, padding="valid"), (4, 4))
+
+
+def test_an_odd_sized_input_keeps_keras_convolution():
+    ours, theirs = twin_layers(StridedConv2D, keras.layers.Conv2D, (2, 7, 7, 3))
+    x = tf.constant(RNG.normal(0, 1, (2, 7, 7, 3)).astype("float32"))
+    for mine, reference in zip(outputs_and_gradients(ours, x), outputs_and_gradients(theirs, x), strict=True):
+        np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-4, atol=1e-5)
