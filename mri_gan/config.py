@@ -97,7 +97,7 @@ class TrainConfig:
     loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
     jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
     strategy: str = "default"  # "default" (one device), "mirrored" (this machine's GPUs) or "multiworker" (TF_CONFIG)
-    precision: str = "float32"  # or "mixed" (bfloat16 on CPUs, float16 on GPUs), "mixed_bfloat16", "mixed_float16"
+    precision: str = "auto"  # bfloat16 where the hardware computes it, else float32; or "float32", "mixed", ...
     augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
     loss: str = "bce"  # "bce" (the paper), "hinge", "lsgan" or "wgan-gp"
     label_smoothing: float = 0.0  # one-sided: real target 1 - this (bce, lsgan)

@@ -110,7 +110,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jit-compile", choices=("auto", "on", "off"), help="XLA; auto = on GPUs only")
     p.add_argument("--strategy", choices=STRATEGIES, help="one device, this machine's GPUs, or TF_CONFIG's machines")
     p.add_argument("--sync-batch-norm", action="store_true", help="batch-norm statistics over all replicas")
-    p.add_argument("--precision", choices=PRECISIONS, help="float32, or mixed: bfloat16 on CPUs, float16 on GPUs")
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="auto (default): bfloat16 on CPUs with AVX-512 BF16 or AMX and on GPUs of compute "
+        "capability >= 8.0, else float32; mixed: bfloat16 on CPUs, float16 on GPUs",
+    )
     return p
 
 

@@ -1,6 +1,7 @@
 """One training run from a `RunConfig`, readable top to bottom: data, models, state, callbacks, fit."""
 
 import csv
+import dataclasses
 import json
 import logging
 import platform
@@ -30,8 +31,9 @@ from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.gan import DCGAN
+from mri_gan.hardware import read_cpu
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import dtype_policy
+from mri_gan.precision import PrecisionChoice, choose_precision, dtype_policy
 from mri_gan.run_directory import RunDirectory
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         balance_classes=data.balance_classes,
     )
     class_names = scan.class_names if config.model.conditional else ()
+    precision = choose_precision(config.train.precision)
+    logger.info("Precision: %s", precision.describe())
 
     # Models and the whole training state, restored from the last checkpoint if there is one.
     with strategy.scope():
@@ -124,7 +128,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)
-    _write_run_record(run, config, scan.summary(), initial_epoch)
+    _write_run_record(run, config, scan.summary(), initial_epoch, precision)
     run.summary.write_text(gan.summary_text())
     if initial_epoch >= config.train.epochs:
         logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch, config.train.epochs)
@@ -195,10 +199,21 @@ def _drop_history_after(history: Path, epochs_done: int) -> None:
     partial.replace(history)
 
 
-def _write_run_record(run: RunDirectory, config: RunConfig, data_summary: str, initial_epoch: int) -> None:
-    """config.json: the resolved configuration, the seed, package versions and each start of the run."""
+def _write_run_record(
+    run: RunDirectory, config: RunConfig, data_summary: str, initial_epoch: int, precision: PrecisionChoice
+) -> None:
+    """config.json: the resolved configuration, the seed, package versions and each start of the run.
+
+    Each start records the precision it trained in and why, since `auto` may choose
+    differently on the machine that resumes the run.
+    """
     starts = json.loads(run.config.read_text()).get("starts", []) if run.config.is_file() else []
-    starts.append({"time": datetime.now(UTC).isoformat(timespec="seconds"), "from_epoch": initial_epoch})
+    starts.append({
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "from_epoch": initial_epoch,
+        "precision": dataclasses.asdict(precision),
+        "cpu": read_cpu().describe(),
+    })  # fmt: skip
     record = {
         "config": config.to_dict(),
         "seed": config.train.seed,
@@ -207,6 +222,7 @@ def _write_run_record(run: RunDirectory, config: RunConfig, data_summary: str, i
             "python": platform.python_version(),
             **{name: _version(name) for name in ("mri_gan", "tensorflow", "keras", "numpy", "pillow", "nilearn")},
         },
+        "precision": dataclasses.asdict(precision),
         "command": sys.argv,
         "starts": starts,
     }

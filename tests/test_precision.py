@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from mri_gan import precision as precision_module
 from mri_gan.gan import DCGAN
+from mri_gan.hardware import Cpu, read_cpu
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import dtype_policy, resolve_precision
+from mri_gan.precision import choose_precision, dtype_policy, resolve_precision
 
 
 def gan_in(precision: str, seed: int = 0) -> DCGAN:
@@ -23,6 +25,53 @@ def test_mixed_means_bfloat16_on_a_cpu_and_bad_names_are_refused():
     assert resolve_precision("mixed") == expected
     with pytest.raises(ValueError, match="float64"):
         resolve_precision("float64")
+
+
+CPUINFO = """processor\t: 0
+model name\t: Example CPU 9000
+flags\t\t: fpu sse2 avx2 fma {extra}
+
+processor\t: 1
+model name\t: Example CPU 9000
+flags\t\t: fpu sse2 avx2 fma {extra}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "sets", "unit"),
+    [("", ["AVX2"], None), ("avx512f avx512_bf16", ["AVX2", "AVX-512", "AVX-512 BF16"], "AVX-512 BF16"),
+     ("avx512f avx512_bf16 amx_bf16 amx_tile", ["AVX2", "AVX-512", "AVX-512 BF16", "AMX-BF16"], "AMX-BF16")],
+)  # fmt: skip
+def test_cpu_features_are_read_from_cpuinfo(tmp_path, extra, sets, unit):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(CPUINFO.format(extra=extra))
+    cpu = read_cpu(cpuinfo)
+    assert cpu.model == "Example CPU 9000"
+    assert cpu.instruction_sets == sets
+    assert cpu.bfloat16_unit == unit
+    assert "Example CPU 9000" in cpu.describe() and sets[-1] in cpu.describe()
+    assert read_cpu(tmp_path / "missing").flags == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("flags", "gpus", "onednn", "policy", "reason"),
+    [
+        ({"avx2"}, [], True, "float32", "neither AVX-512 BF16 nor AMX-BF16"),
+        ({"avx2", "avx512_bf16"}, [], True, "mixed_bfloat16", "AVX-512 BF16"),
+        ({"avx2", "avx512_bf16", "amx_bf16"}, [], True, "mixed_bfloat16", "AMX-BF16"),
+        ({"avx2", "avx512_bf16"}, [], False, "float32", "oneDNN is off"),
+        ({"avx2", "avx512_bf16"}, [(7, 5)], True, "float32", "7.5 < 8.0"),
+        ({"avx2"}, [(8, 6), (9, 0)], True, "mixed_bfloat16", "8.6 >= 8.0"),
+    ],
+)
+def test_auto_precision_follows_the_hardware_and_says_why(monkeypatch, flags, gpus, onednn, policy, reason):
+    monkeypatch.setattr(precision_module, "read_cpu", lambda: Cpu("Example CPU", frozenset(flags)))
+    monkeypatch.setattr(precision_module, "gpu_compute_capabilities", lambda: gpus)
+    monkeypatch.setattr(precision_module, "onednn_enabled", lambda: onednn)
+    choice = choose_precision("auto")
+    assert (choice.requested, choice.policy) == ("auto", policy)
+    assert reason in choice.reason
+    assert choose_precision("float32").policy == "float32"
 
 
 @pytest.mark.parametrize(
