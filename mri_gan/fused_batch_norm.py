@@ -27,12 +27,12 @@ class FusedBatchNorm(keras.layers.Layer):
 
     def build(self, input_shape):
         channels = (input_shape[-1],)
-        self.gamma = self.add_weight(shape=channels, initializer=self.gamma_initializer, name="gamma")
-        self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta")
+        self.gamma = self.add_weight(shape=channels, initializer=self.gamma_initializer, name="gamma", autocast=False)
+        self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta", autocast=False)
         self.moving_mean = self.add_weight(shape=channels, initializer="zeros", trainable=False,
-                                           name="moving_mean", aggregation="mean")  # fmt: skip
+                                           name="moving_mean", aggregation="mean", autocast=False)  # fmt: skip
         self.moving_variance = self.add_weight(shape=channels, initializer="ones", trainable=False,
-                                               name="moving_variance", aggregation="mean")  # fmt: skip
+                                               name="moving_variance", aggregation="mean", autocast=False)  # fmt: skip
 
     def call(self, inputs, training=False):
         gamma, beta = tf.convert_to_tensor(self.gamma), tf.convert_to_tensor(self.beta)

@@ -73,3 +73,15 @@ def test_mixed_precision_keeps_outputs_float32():
         assert image.dtype == "float32" and discriminator(image).dtype == "float32"
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
+
+
+def test_a_bfloat16_network_loaded_from_its_keras_file_runs_in_inference_mode(tmp_path):
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        discriminator = build_discriminator(32, 4)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 1)).astype("float32")
+    discriminator.save(tmp_path / "discriminator.keras")
+    loaded = keras.models.load_model(tmp_path / "discriminator.keras")
+    np.testing.assert_allclose(loaded(images, training=False), discriminator(images, training=False), rtol=1e-6)
