@@ -18,8 +18,13 @@ fast or faster), odd or unknown sizes, other kernel/stride/padding settings, and
 import keras
 import tensorflow as tf
 
-SMALL_MAP = 16
-"""Output positions (height x width) up to which the kernel gradient is taken as matrix products."""
+SMALL_MAP = {"float32": 16, "bfloat16": 64}
+"""Output positions (height x width), per compute dtype, up to which the kernel gradient is taken as matrix products.
+
+In bfloat16, oneDNN's kernel gradient is a slower direct kernel than its forward pass on
+8x8 outputs too, so the matrix products pay off on larger maps than in float32
+(benchmarks/README.md).
+"""
 
 
 def _uses_matmul_gradient(layer: keras.layers.Layer, small_map: tuple[int, int]) -> bool:
@@ -32,7 +37,7 @@ def _uses_matmul_gradient(layer: keras.layers.Layer, small_map: tuple[int, int])
         and layer.data_format == "channels_last"
         and height is not None
         and width is not None
-        and height * width <= SMALL_MAP
+        and height * width <= SMALL_MAP.get(layer.compute_dtype, 0)
         and not tf.config.list_logical_devices("GPU")
     )
 

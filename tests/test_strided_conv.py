@@ -26,7 +26,7 @@ def outputs_and_gradients(layer, x):
     with tf.GradientTape() as outer:
         with tf.GradientTape(persistent=True) as inner:
             inner.watch(x)
-            y = layer(x)
+            y = tf.cast(layer(x), "float32")
             loss = tf.reduce_sum(tf.sin(y) * tf.range(1.0, y.shape[-1] + 1.0))
         input_gradient, kernel_gradient_ = inner.gradient(loss, [x, layer.kernel])
         penalty = tf.reduce_sum(tf.square(input_gradient))
@@ -65,6 +65,22 @@ def test_only_small_maps_of_the_dcgan_layer_take_the_matmul_gradient():
     assert not _uses_matmul_gradient(StridedConv2D(4, 3, strides=2, padding="same"), (4, 4))
     assert not _uses_matmul_gradient(StridedConv2D(4, 4, strides=1, padding="same"), (4, 4))
     assert not _uses_matmul_gradient(StridedConv2D(4, 4, strides=2, padding="valid"), (4, 4))
+
+
+def test_bfloat16_layers_take_the_matmul_gradient_up_to_8x8_and_match_keras():
+    bfloat16 = StridedConv2D(4, 4, strides=2, padding="same", dtype="mixed_bfloat16")
+    assert _uses_matmul_gradient(bfloat16, (8, 8))
+    assert not _uses_matmul_gradient(bfloat16, (16, 16))
+    ours = StridedConv2D(6, 4, strides=2, padding="same", use_bias=False, dtype="mixed_bfloat16")
+    theirs = keras.layers.Conv2D(6, 4, strides=2, padding="same", use_bias=False, dtype="mixed_bfloat16")
+    ours.build((3, 16, 16, 5))
+    theirs.build((3, 16, 16, 5))
+    theirs.kernel.assign(RNG.normal(0, 0.1, ours.kernel.shape).astype("float32"))
+    ours.kernel.assign(theirs.kernel)
+    x = tf.constant(RNG.normal(0, 1, (3, 16, 16, 5)).astype("float32"))
+    for mine, reference in zip(outputs_and_gradients(ours, x)[:3], outputs_and_gradients(theirs, x)[:3], strict=True):
+        mine, reference = tf.cast(mine, "float32").numpy(), tf.cast(reference, "float32").numpy()
+        np.testing.assert_allclose(mine, reference, rtol=0.05, atol=0.05 * np.abs(reference).max())
 
 
 def test_an_odd_sized_input_keeps_keras_convolution():
