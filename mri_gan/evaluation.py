@@ -46,25 +46,14 @@ def evaluate_images(
     near-identical neighbouring slices. With `train_subjects` the novelty check says which
     subjects the possible copies resemble (hashed ids, with counts).
     """
-    first, second = split_by_subject(real_subjects or [None] * len(real), 0.5, seed)
-    rng = np.random.default_rng(seed)
-    order = np.concatenate([rng.permutation(first), rng.permutation(second)])
+    order, half = real_halves(len(real), real_subjects, seed)
     real = real[order]
     real_labels = None if real_labels is None else np.asarray(real_labels)[order]
-    half = len(first)
-    count = min(half, len(real) - half, len(fake))
-    if count < 2:
-        raise ValueError(f"need at least 4 real and 2 generated images, got {len(real)} and {len(fake)}")
+    count = compared_count(len(real), half, len(fake))
     report: dict = {"counts": {"real": len(real), "generated": len(fake), "train": len(train), "compared": count}}
 
     logger.info("Sliced Wasserstein distance...")
-    versus_fake = sliced_wasserstein(real[:count], fake[:count], seed)
-    versus_real = sliced_wasserstein(real[:count], real[half : half + count], seed)
-    report["swd"] = {
-        "real_vs_generated": {"per_level": versus_fake.per_level, "mean": versus_fake.mean},
-        "real_vs_real": {"per_level": versus_real.per_level, "mean": versus_real.mean},
-        "ratio_to_baseline": versus_fake.mean / max(versus_real.mean, 1e-12),
-    }
+    report["swd"] = swd_against_baseline(real, half, fake, seed)
 
     logger.info("MS-SSIM diversity...")
     diversity = ms_ssim_diversity(real, fake, seed=seed)
@@ -92,6 +81,36 @@ def evaluate_images(
     if discriminator is not None:
         report["discriminator"] = _discriminator_scores(discriminator, real, fake, real_labels, fake_labels)
     return report
+
+
+def real_halves(count: int, subjects: list[str | None] | None, seed: int) -> tuple[np.ndarray, int]:
+    """An order of `count` real images whose first `half` and the rest share no subject, and `half`."""
+    first, second = split_by_subject(subjects or [None] * count, 0.5, seed)
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.permutation(first), rng.permutation(second)]).astype(int), len(first)
+
+
+def compared_count(real: int, half: int, fake: int) -> int:
+    """Images per set in the pairwise measures: the smaller real half, at most the generated count."""
+    count = min(half, real - half, fake)
+    if count < 2:
+        raise ValueError(f"need at least 4 real and 2 generated images, got {real} and {fake}")
+    return count
+
+
+def swd_against_baseline(real: np.ndarray, half: int, fake: np.ndarray, seed: int = 0) -> dict:
+    """SWD of real vs generated beside real half vs real half (`real` ordered by `real_halves`), and their ratio.
+
+    Both distances compare sets of the same size, since SWD depends on it.
+    """
+    count = compared_count(len(real), half, len(fake))
+    versus_fake = sliced_wasserstein(real[:count], fake[:count], seed)
+    versus_real = sliced_wasserstein(real[:count], real[half : half + count], seed)
+    return {
+        "real_vs_generated": {"per_level": versus_fake.per_level, "mean": versus_fake.mean},
+        "real_vs_real": {"per_level": versus_real.per_level, "mean": versus_real.mean},
+        "ratio_to_baseline": versus_fake.mean / max(versus_real.mean, 1e-12),
+    }
 
 
 def evaluate_per_class(real, real_labels, fake, fake_labels, train, class_names, **measures) -> dict:
