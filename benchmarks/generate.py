@@ -21,6 +21,7 @@ import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before 
 # isort: split
 from mri_gan.export import export_generator
 from mri_gan.generate import generate_files, load_generator
+from mri_gan.hardware import read_cpu
 from mri_gan.models import build_generator
 from mri_gan.sampling import latent_vectors
 
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=256)
     args = parser.parse_args()
+    print(f"CPU: {read_cpu().describe()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         generator = build_generator(args.resolution, 100, args.width)
         model = export_generator(generator, Path(scratch) / "generator")

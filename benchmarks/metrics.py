@@ -14,6 +14,7 @@ from PIL import Image
 from scipy import ndimage
 
 from mri_gan.data import render_slice
+from mri_gan.hardware import read_cpu
 from mri_gan.metrics import ms_ssim_diversity, nearest_training_images, sliced_wasserstein
 
 
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--num", type=int, default=2000)
     parser.add_argument("--resolution", type=int, default=64)
     args = parser.parse_args()
+    print(f"CPU: {read_cpu().describe()}", flush=True)
     size = args.resolution
     slices = [np.asarray(Image.fromarray(render_slice(0, i, i % 2 == 0, 128).image).resize((size, size)))
               for i in range(2 * args.num)]  # fmt: skip

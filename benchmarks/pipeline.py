@@ -19,6 +19,7 @@ from PIL import Image
 from train_step import measure
 
 from mri_gan.data import folder_dataset, render_slice
+from mri_gan.hardware import read_cpu
 
 
 def write_mixed_folder(root: Path, num: int) -> Path:
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=5, help="cached epochs to time")
     args = parser.parse_args()
+    print(f"CPU: {read_cpu().describe()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         root = args.data or write_mixed_folder(Path(scratch) / "images", args.num)
         start = time.perf_counter()

@@ -23,6 +23,7 @@ import tensorflow as tf
 from mri_gan import models
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
+from mri_gan.hardware import read_cpu
 from mri_gan.strided_conv import kernel_gradient
 
 BATCH = 128
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="alternating epochs per model")
     parser.add_argument("--steps", type=int, default=6, help="training steps per epoch")
     args = parser.parse_args()
+    print(f"CPU: {read_cpu().describe()}", flush=True)
     kernel_gradient_table()
     step_comparison(args.rounds, args.steps)
 

@@ -1,6 +1,6 @@
 """Training throughput of the real DCGAN `fit` path, FLOP use, memory, and the PyTorch reference.
 
-    python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 mixed_bfloat16]
+    python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 auto]
                                     [--batch-size 128] [--width 64] [--windows 5] [--steps 6] [--rounds 2]
 
 Each configuration runs in its own process (so its peak resident memory is its own):
@@ -9,8 +9,9 @@ uses, one warm-up epoch, then `--windows` epochs of `--steps` steps; images/s is
 median epoch. FLOPs per image come from the layer shapes; the ceiling is TensorFlow's
 float32 4096x4096 matmul (best of several timings). When torch is installed
 (`pip install torch==2.13.0`), ../shared/bench/peer_torch_dcgan.py runs back to back
-with our float32 64x64 configuration, `--rounds` times, and the ratio of the medians is
-printed.
+with our 64x64 configuration in float32 and in the default precision (auto), `--rounds`
+times, in float32 and, on CPUs with AVX-512 BF16 or AMX, under bfloat16 autocast; the
+ratios of the medians are printed. The CPU model and its instruction sets come first.
 """
 
 import argparse
@@ -31,8 +32,9 @@ import tensorflow as tf
 
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
+from mri_gan.hardware import read_cpu
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import dtype_policy
+from mri_gan.precision import choose_precision, dtype_policy
 
 PEER = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "peer_torch_dcgan.py"
 
@@ -112,19 +114,20 @@ def in_subprocess(*args: str) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def peer(batch: int) -> dict | None:
+def peer(batch: int, bfloat16: bool) -> dict | None:
+    """The PyTorch reference's figures (under bfloat16 autocast with `bfloat16`), or None without torch."""
     try:
         import torch  # noqa: F401
     except ImportError:
         return None
-    return in_subprocess(str(PEER), "--batch", str(batch), "--steps", "20")
+    return in_subprocess(str(PEER), "--batch", str(batch), "--steps", "20", *(["--bf16"] if bfloat16 else []))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--resolutions", type=int, nargs="+", default=[64, 32, 128])
-    parser.add_argument("--precisions", nargs="+", default=["float32"],
-                        choices=("float32", "mixed_bfloat16", "mixed_float16"))  # fmt: skip
+    parser.add_argument("--precisions", nargs="+", default=["float32", "auto"],
+                        choices=("auto", "float32", "mixed_bfloat16", "mixed_float16"))  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--windows", type=int, default=5)
@@ -142,9 +145,11 @@ def main() -> None:
         timing = ("--windows", str(args.windows), "--steps", str(args.steps))
         return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing)
 
+    cpu = read_cpu()
+    print(f"CPU: {cpu.describe()}")
+    print(f"precision auto here: {choose_precision('auto').describe()}")
     peak = matmul_peak_gflops()
     print(f"float32 4096x4096 matmul: {peak:.0f} GFLOP/s; batch {args.batch_size}, width {args.width}")
-    reference_rounds, ours_rounds = [], []
     for precision in args.precisions:
         for resolution in args.resolutions:
             row = ours(resolution, precision)
@@ -153,22 +158,38 @@ def main() -> None:
                   f"({row['step_gflop_per_image']:.2f} GFLOP/image; float32 ceiling {ceiling:.0f} images/s, "
                   f"{100 * row['images_per_s'] / ceiling:.0f}% of it)  peak RSS {row['peak_rss_mb']:.0f} MB"
                   f"{'' if row['losses_finite'] else '  NON-FINITE LOSSES'}", flush=True)  # fmt: skip
-            if (resolution, precision) == (64, "float32"):
-                ours_rounds.append(row["images_per_s"])
-    if not ours_rounds:
-        return
+    if 64 in args.resolutions and args.rounds:
+        compare_with_reference(ours, args, cpu.bfloat16_unit is not None)
+
+
+def compare_with_reference(ours, args, bfloat16_hardware: bool) -> None:
+    """Rounds of ours (float32 and the default, auto) and the reference (float32 and bfloat16), back to back."""
+    figures: dict[str, list[float]] = {"ours float32": [], "ours auto": [], "reference float32": []}
+    if bfloat16_hardware:
+        figures["reference bfloat16 autocast"] = []
     for round_index in range(args.rounds):
-        if round_index:
-            ours_rounds.append(ours(64, "float32")["images_per_s"])
-        reference = peer(args.batch_size)
-        if reference is None:
-            print("PyTorch reference not run: torch is not installed (pip install torch==2.13.0)")
-            return
-        reference_rounds.append(reference["images_per_sec"])
-        print(f"round {round_index + 1}: ours {ours_rounds[-1]:.1f}, PyTorch reference (torch {reference['torch']}) "
-              f"{reference['images_per_sec']:.1f} images/s", flush=True)  # fmt: skip
-    ratio = statistics.median(ours_rounds) / statistics.median(reference_rounds)
-    print(f"64 px float32: ours / reference = {ratio:.2f} (medians over {args.rounds} back-to-back rounds)")
+        figures["ours float32"].append(ours(64, "float32")["images_per_s"])
+        figures["ours auto"].append(ours(64, "auto")["images_per_s"])
+        for name, bfloat16 in (("reference float32", False), ("reference bfloat16 autocast", True)):
+            if name not in figures:
+                continue
+            reference = peer(args.batch_size, bfloat16)
+            if reference is None:
+                print("PyTorch reference not run: torch is not installed (pip install torch==2.13.0)")
+                return
+            figures[name].append(reference["images_per_sec"])
+        print(f"round {round_index + 1}: " + ", ".join(f"{name} {values[-1]:.1f}" for name, values in figures.items())
+              + " images/s", flush=True)  # fmt: skip
+    median = {name: statistics.median(values) for name, values in figures.items()}
+    print(f"64 px, medians over {args.rounds} back-to-back rounds:")
+    print(f"  ours float32 / reference float32 = {median['ours float32'] / median['reference float32']:.2f}")
+    print(f"  ours auto (the default) / reference float32 = {median['ours auto'] / median['reference float32']:.2f}"
+          f"  (target on bfloat16 CPUs: 2.5)")  # fmt: skip
+    if bfloat16_hardware:
+        ratio = median["ours auto"] / median["reference bfloat16 autocast"]
+        print(f"  ours auto / reference bfloat16 autocast = {ratio:.2f}  (target: 1.5)")
+    else:
+        print("  no AVX-512 BF16 or AMX here: bfloat16 is emulated, the bfloat16 targets do not apply on this CPU")
 
 
 if __name__ == "__main__":

@@ -72,13 +72,15 @@ def image_count(folder: Path) -> int:
     return len(scan_image_folder(folder).images)
 
 
-def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out: Path) -> dict:
-    """Train and evaluate one configuration; returns its results line."""
+def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out: Path,
+            options: list[str] | None = None) -> dict:  # fmt: skip
+    """Train and evaluate one configuration (`options`, default: `CONFIGURATIONS[name]`); returns its results line."""
+    options = CONFIGURATIONS[name] if options is None else options
     run = out / f"{name}-seed{seed}"
     run.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     command = [sys.executable, "-m", "mri_gan.fit", "--data", str(folder), "--out", str(run), "--epochs", str(epochs),
-               "--seed", str(seed), "--sample-every", str(epochs), *MODEL, *CONFIGURATIONS[name]]  # fmt: skip
+               "--seed", str(seed), "--sample-every", str(epochs), *MODEL, *options]  # fmt: skip
     with (run / "ablation.log").open("w") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
         trained = time.perf_counter() - started
@@ -98,6 +100,7 @@ def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out:
         "ms_ssim_real": report["ms_ssim"]["real"],
         "copy_share": report["novelty"]["possible_copy_share"],
         "kid": report["kid"]["mean"] if report["kid"]["available"] else None,
+        "precision": json.loads((run / "config.json").read_text())["precision"]["policy"],
     }
     if "label_fidelity" in report:
         result["label_agreement"] = report["label_fidelity"]["agreement"]
