@@ -20,11 +20,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan import models
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
 from mri_gan.hardware import read_cpu
-from mri_gan.strided_conv import kernel_gradient
+from mri_gan.models import dcgan as models
+from mri_gan.models.strided_conv import kernel_gradient
 
 BATCH = 128
 SHAPES = ((64, 1, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512))  # input size, channels in, channels out
@@ -76,7 +76,7 @@ def paper_gan() -> DCGAN:
 def step_comparison(rounds: int, steps: int) -> None:
     with keras_convolutions():
         plain = paper_gan()
-    gans = {"Keras's convolutions": plain, "mri_gan.strided_conv": paper_gan()}
+    gans = {"Keras's convolutions": plain, "mri_gan.models.strided_conv": paper_gan()}
     images = np.random.default_rng(0).uniform(-1, 1, (steps * BATCH, 64, 64, 1)).astype("float32")
     dataset = batched(tf.data.Dataset.from_tensor_slices(images), BATCH, drop_remainder=True)
     for gan in gans.values():

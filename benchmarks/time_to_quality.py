@@ -29,9 +29,9 @@ import keras
 
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
-from mri_gan.evaluation import real_halves, swd_against_baseline
+from mri_gan.evaluation import compared_count, images_from_folder, real_halves
 from mri_gan.hardware import read_cpu
-from mri_gan.metrics.images import images_from_folder
+from mri_gan.metrics.registry import MEASURES, MeasureInputs
 from mri_gan.precision import choose_precision
 from mri_gan.training import build_gan
 
@@ -74,7 +74,9 @@ class QualityClock(keras.callbacks.Callback):
         if (epoch + 1) % self.every_epochs:
             return
         fake = self.model.generate(len(self.real), seed=self.seed)
-        ratio = swd_against_baseline(self.real, self.half, fake, self.seed)["ratio_to_baseline"]
+        count = compared_count(len(self.real), self.half, len(fake))
+        inputs = MeasureInputs(self.real, self.half, count, fake, self.real, self.seed)
+        ratio = MEASURES["swd"].compute(inputs)["ratio_to_baseline"]
         check = Check((epoch + 1) * self.images_per_epoch, self.train_seconds, ratio)
         self.checks.append(check)
         print(f"    {check.images_seen:>9,} images  {check.train_seconds / 60:6.2f} min  SWD / real {ratio:.2f}",

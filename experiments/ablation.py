@@ -75,6 +75,9 @@ def image_count(folder: Path) -> int:
 def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out: Path,
             options: list[str] | None = None) -> dict:  # fmt: skip
     """Train and evaluate one configuration (`options`, default: `CONFIGURATIONS[name]`); returns its results line."""
+    from mri_gan.run_directory import RunDirectory
+    from mri_gan.run_record import read_run_record
+
     options = CONFIGURATIONS[name] if options is None else options
     run = out / f"{name}-seed{seed}"
     run.mkdir(parents=True, exist_ok=True)
@@ -100,7 +103,7 @@ def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out:
         "ms_ssim_real": report["ms_ssim"]["real"],
         "copy_share": report["novelty"]["possible_copy_share"],
         "kid": report["kid"]["mean"] if report["kid"]["available"] else None,
-        "precision": json.loads((run / "config.json").read_text())["precision"]["policy"],
+        "precision": read_run_record(RunDirectory(run))["precision"]["policy"],
     }
     if "label_fidelity" in report:
         result["label_agreement"] = report["label_fidelity"]["agreement"]

@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     import mri_gan  # noqa: F401  (quiet TensorFlow start-up)
     from mri_gan.data import default_dataset_dir, scan_image_folder
-    from mri_gan.evaluation_inputs import generated_images
+    from mri_gan.evaluation.inputs import generated_images
     from mri_gan.export import read_export_info
     from mri_gan.label_classifier import binary_scores, predict_labels, train_label_classifier
 

@@ -3,6 +3,6 @@
 from mri_gan import _tf_setup  # noqa: F401  (must run before TensorFlow is imported)
 
 # isort: split
-from mri_gan import fused_batch_norm  # noqa: F401  (registers FusedBatchNorm, so keras.models.load_model reads our .keras files)
+from mri_gan.models import fused_batch_norm, strided_conv  # noqa: F401  (registered: .keras files of runs before 0.2 name them)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,8 +1,8 @@
 """TensorFlow settings that must be in place before TensorFlow is first imported.
 
 - oneDNN kernels on: TensorFlow enables them by default only on CPUs with AVX-512
-  VNNI/BF16 or AMX. On AVX2-only CPUs they are measured here to double the 4096x4096
-  float32 matmul (81 -> 148 GFLOP/s) and the DCGAN training step (25 -> 50 images/s).
+  VNNI/BF16 or AMX; on AVX2-only CPUs they were measured to double the float32 matmul
+  and the DCGAN training step (benchmarks/README.md).
 - Quiet start: TensorFlow 2.21 writes C++ log lines ("All log messages before
   absl::InitializeLog()...", "Could not find cuda drivers...", "failed call to cuInit")
   on import and on first use; `TF_CPP_MIN_LOG_LEVEL` alone does not hide the first

@@ -1,9 +1,12 @@
 """Settings of a training run as dataclasses: defaults, a TOML file, flag overrides, validation.
 
-A TOML file has the sections `[data]`, `[model]` and `[train]`, whose keys are the field
-names below; `experiments/paper.toml` is a complete example. Every value is checked
-when the configuration is built, and a bad one raises `ConfigError` naming the key,
-the value and what would be accepted.
+Every setting is declared once, as a field whose `Option` says its help text, its allowed
+values or range, and its command-line flag: `python -m mri_gan.fit`'s parser, the flag
+overrides and the validation are all derived from these declarations. A TOML file has
+the sections `[data]`, `[model]` and `[train]`, whose keys are the field names below;
+`experiments/paper.toml` is a complete example. Every value is checked when the
+configuration is built, and a bad one raises `ConfigError` naming the key, the value and
+what would be accepted.
 """
 
 import dataclasses
@@ -13,33 +16,87 @@ from pathlib import Path
 from typing import Any
 
 from mri_gan.augment import parse_policy
-from mri_gan.data.volumes.slicing import SliceOptions
+from mri_gan.data.volumes.slicing import PLANES, SliceOptions
+from mri_gan.data.volumes.sources import MODALITY_ALIASES
 from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
-from mri_gan.losses import LOSS_NAMES
-from mri_gan.models import SUPPORTED_RESOLUTIONS
+from mri_gan.losses import LOSSES, loss_spec
+from mri_gan.metrics.registry import selectable_measures
+from mri_gan.models import ARCHITECTURES, SUPPORTED_RESOLUTIONS
 from mri_gan.precision import PRECISIONS
+
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
+
+
+@dataclass(frozen=True)
+class Option:
+    """What a setting means and accepts, and how it is given on the command line.
+
+    `flag` is the command-line flag (default: the field name with dashes; None: TOML
+    only); `group` the heading it is listed under in `--help`. Numbers are checked against
+    `at_least` / `above` / `below`; `choices` lists the allowed values.
+    """
+
+    help: str
+    choices: tuple | None = None
+    at_least: float | None = None
+    above: float | None = None
+    below: float | None = None
+    flag: str | None = ""
+    metavar: str | tuple[str, ...] | None = None
+    group: str | None = None
+
+    def check(self, name: str, value) -> None:
+        if value is None:
+            return
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"{name} must be one of {', '.join(map(str, self.choices))}; got {value!r}")
+        low_ok = (self.at_least is None or value >= self.at_least) and (self.above is None or value > self.above)
+        if not low_ok or (self.below is not None and not value < self.below):
+            raise ConfigError(f"{name} must be {self.range_text()}, got {value}")
+
+    def range_text(self) -> str:
+        """The allowed range in words: "at least 1", "above 0", "below 1", "in [0, 1)"."""
+        low = (f"[{self.at_least:g}" if self.at_least is not None else f"({self.above:g}"
+               if self.above is not None else None)  # fmt: skip
+        if self.below is None:
+            return f"at least {self.at_least:g}" if self.at_least is not None else f"above {self.above:g}"
+        return f"in {low}, {self.below:g})" if low else f"below {self.below:g}"
+
+
+def option(default, help: str, **details):
+    """A dataclass field with its `Option` (mutable defaults such as lists are copied per instance)."""
+    declared = {"metadata": {"option": Option(help, **details)}}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), **declared)
+    return field(default=default, **declared)
+
+
+SCANS = "NIfTI volumes and DICOM series in --data (sliced first, then cached)"
+BEYOND = "beyond the paper's DCGAN (all off by default)"
 
 
 @dataclass
 class DataConfig:
     """Where the images come from and how they become model input."""
 
-    path: str | None = None  # folder of images; None means the built-in phantom set
-    fit: str = "pad"  # "pad" keeps the whole image; "crop" cuts the long side
-    clip_percentiles: list[float] | None = None  # e.g. [0.5, 99.5]; off by default
-    cache: str = "memory"  # "memory", "none" or a file path prefix
-    drop_duplicates: bool = False
-    strict: bool = False
-    min_size: int = 32
-    # NIfTI volumes and DICOM series in the folder are sliced first (mri_gan.data.volumes):
-    plane: str = "axial"
-    modality: str = "t1ce"  # the sequence sliced in BraTS-style folders: t1, t1ce, t2 or flair
-    min_tumour_area: int = 20  # segmentation pixels that make a slice "yes"
-    min_foreground: float = 0.1  # least share of a slice that must be head
-    window: list[float] = field(default_factory=lambda: [0.5, 99.5])  # per-volume intensity percentiles
-    dicom_window: bool = False  # use each DICOM series' own WindowCenter/Width instead
-    balance_classes: bool = False  # draw every class equally often (e.g. Kaggle's 155 yes / 98 no)
+    path: str | None = option(None, "folder of images (subfolders such as yes/ and no/ are labels); "
+                              "default: the built-in dataset", flag="data", metavar="DIR")  # fmt: skip
+    fit: str = option("pad", "keep the whole image (pad) or fill the square (crop)", choices=("pad", "crop"))
+    clip_percentiles: list[float] | None = option(None, "stretch each image between these percentiles, e.g. 0.5 99.5",
+                                                  metavar=("LOW", "HIGH"))  # fmt: skip
+    cache: str = option("memory", '"memory", "none", or a file path prefix for a disk cache')
+    drop_duplicates: bool = option(False, "skip files that are byte copies of others")
+    strict: bool = option(False, "refuse to train when any image file is bad")
+    min_size: int = option(32, "smallest usable image side in pixels", at_least=1, flag=None)
+    plane: str = option("axial", "plane of the slices", choices=tuple(PLANES), group=SCANS)
+    modality: str = option("t1ce", "sequence of BraTS-style folders", choices=tuple(MODALITY_ALIASES), group=SCANS)
+    min_tumour_area: int = option(20, "segmentation pixels that make a slice yes", metavar="PIXELS", group=SCANS)
+    min_foreground: float = option(0.1, "least share of a slice that is head", metavar="SHARE", group=SCANS)
+    window: list[float] = option([0.5, 99.5], "per-volume intensity percentiles", metavar=("LOW", "HIGH"),
+                                 group=SCANS)  # fmt: skip
+    dicom_window: bool = option(False, "use each DICOM series' own WindowCenter/Width", group=SCANS)
+    balance_classes: bool = option(False, "draw every class equally often (Kaggle: 155 yes / 98 no)", group=BEYOND)
 
     def slice_options(self) -> SliceOptions:
         try:
@@ -48,97 +105,109 @@ class DataConfig:
         except (TypeError, ValueError) as error:
             raise ConfigError(f"data: {error}") from error
 
+    def pipeline_options(self) -> dict[str, Any]:
+        """The keyword arguments of `mri_gan.data.folder_dataset` these settings stand for."""
+        return {
+            "fit": self.fit,
+            "clip_percentiles": tuple(self.clip_percentiles) if self.clip_percentiles else None,
+            "cache": self.cache,
+            "min_size": self.min_size,
+            "strict": self.strict,
+            "drop_duplicates": self.drop_duplicates,
+            "slice_options": self.slice_options(),
+            "balance_classes": self.balance_classes,
+        }
+
     def validate(self) -> None:
+        check_section("data", self)
         self.slice_options()
-        _choice("data.fit", self.fit, ("pad", "crop"))
         if self.clip_percentiles is not None:
             low_high = self.clip_percentiles
             if len(low_high) != 2 or not 0 <= low_high[0] < low_high[1] <= 100:
                 raise ConfigError(
                     f"data.clip_percentiles must be [low, high] with 0 <= low < high <= 100, got {low_high}"
                 )
-        _at_least("data.min_size", self.min_size, 1)
 
 
 @dataclass
 class ModelConfig:
-    """The DCGAN's shape."""
+    """The networks' shape."""
 
-    resolution: int = 32  # the no-argument run; the paper (experiments/paper.toml) uses 64
-    latent_dim: int = 100
-    width: int = 32  # base filters; the paper's DCGAN uses 64 (experiments/paper.toml)
-    synchronized_batch_norm: bool = False  # batch statistics over all replicas of a distributed run
-    conditional: bool = False  # generator takes (z, label), projection discriminator; needs class subfolders
-    spectral_norm: bool = False  # spectral normalisation in the discriminator (instead of its batch norm)
+    architecture: str = option("dcgan", "the networks (mri_gan.models.ARCHITECTURES)", choices=tuple(ARCHITECTURES))
+    resolution: int = option(32, "image side; the no-argument run uses 32, the paper 64", choices=SUPPORTED_RESOLUTIONS)
+    latent_dim: int = option(100, "length of the latent vector z", at_least=1)
+    width: int = option(32, "base number of filters of both networks (the paper's DCGAN: 64)", at_least=1)
+    synchronized_batch_norm: bool = option(False, "batch-norm statistics over all replicas", flag="sync_batch_norm")
+    conditional: bool = option(False, "generate per class (yes/no subfolders)", group=BEYOND)
+    spectral_norm: bool = option(False, "spectral normalisation in the discriminator", group=BEYOND)
 
     def validate(self) -> None:
-        if self.resolution not in SUPPORTED_RESOLUTIONS:
-            raise ConfigError(
-                f"model.resolution must be a power of two from 32 to 256 {SUPPORTED_RESOLUTIONS}, got {self.resolution}"
-            )
-        _at_least("model.latent_dim", self.latent_dim, 1)
-        _at_least("model.width", self.width, 1)
+        check_section("model", self)
 
 
 @dataclass
 class TrainConfig:
     """How long and how the two networks are trained, and what is saved while they are."""
 
-    epochs: int = 150
-    batch_size: int = 64
-    lr: float = 2e-4
-    beta_1: float = 0.5
-    beta_2: float = 0.999
-    seed: int = 0
-    checkpoint_every: int = 10  # epochs
-    sample_every: int = 10  # epochs between image grids and loss-plot refreshes
-    export_every: int = 0  # epochs between generator exports; 0 = only at the end
-    summary_every: int = 10  # epochs between printed summary lines
-    loss_snapshots: list[int] = field(default_factory=list)  # epochs at which to keep a copy of the loss plot
-    jit_compile: str = "auto"  # "auto" (XLA where it is faster: GPUs), "on" or "off"
-    strategy: str = "default"  # "default" (one device), "mirrored" (this machine's GPUs) or "multiworker" (TF_CONFIG)
-    precision: str = "auto"  # bfloat16 where the hardware computes it, else float32; or "float32", "mixed", ...
-    augment: str = ""  # DiffAugment policy, e.g. "translation,cutout"; "" is the paper's step
-    loss: str = "bce"  # "bce" (the paper), "hinge", "lsgan" or "wgan-gp"
-    label_smoothing: float = 0.0  # one-sided: real target 1 - this (bce, lsgan)
-    r1_gamma: float = 0.0  # weight of the R1 penalty on real images; 0 = off
-    ema_decay: float = 0.0  # EMA of the generator's weights for sampling and export, e.g. 0.999; 0 = off
-    quality_every: int = 10  # epochs between SWD / MS-SSIM measurements; 0 = off
-    keep_best: str = "swd"  # keep the generator with the best "swd" or "ms_ssim" as best_generator/
+    epochs: int = option(150, "total epochs of the run", at_least=1)
+    batch_size: int = option(64, "images per step (the global batch under a strategy)", at_least=1)
+    lr: float = option(2e-4, "learning rate of both Adam optimizers", above=0)
+    beta_1: float = option(0.5, "Adam's beta_1", at_least=0, below=1, flag=None)
+    beta_2: float = option(0.999, "Adam's beta_2", at_least=0, below=1, flag=None)
+    seed: int = option(0, "seed of weights, noise and data order", at_least=0)
+    checkpoint_every: int = option(10, "epochs between checkpoints", at_least=1, metavar="N")
+    sample_every: int = option(10, "epochs between image grids and plot refreshes", at_least=1, metavar="N")
+    export_every: int = option(0, "epochs between generator exports (0: at the end)", at_least=0, metavar="N")
+    summary_every: int = option(10, "epochs between printed summary lines", at_least=1, metavar="N")
+    loss_snapshots: list[int] = option([], "epochs at which to keep a copy of the loss plot", flag=None)
+    jit_compile: str = option("auto", "XLA; auto = on GPUs only", choices=tuple(JIT_COMPILE))
+    strategy: str = option("default", "one device, this machine's GPUs, or TF_CONFIG's machines", choices=STRATEGIES)
+    precision: str = option("auto", "auto: bfloat16 on CPUs with AVX-512 BF16 or AMX and on GPUs of compute "
+                            "capability >= 8.0, else float32; mixed: bfloat16 on CPUs, float16 on GPUs",
+                            choices=PRECISIONS)  # fmt: skip
+    augment: str = option("", 'DiffAugment policy, e.g. "translation,cutout" ("none": off)', metavar="POLICY",
+                          group=BEYOND)  # fmt: skip
+    loss: str = option("bce", "adversarial loss (default bce, the paper's)", choices=tuple(LOSSES), group=BEYOND)
+    label_smoothing: float = option(0.0, "one-sided: real target 1 - X (bce, lsgan)", at_least=0, below=1,
+                                    metavar="X", group=BEYOND)  # fmt: skip
+    r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", at_least=0, metavar="GAMMA",
+                             group=BEYOND)  # fmt: skip
+    ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", at_least=0, below=1,
+                              metavar="DECAY", group=BEYOND)  # fmt: skip
+    quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
+    keep_best: str = option("swd", "measure that picks best_generator/", choices=selectable_measures())
 
     def validate(self) -> None:
-        _at_least("train.epochs", self.epochs, 1)
-        _at_least("train.batch_size", self.batch_size, 1)
-        if not self.lr > 0:
-            raise ConfigError(f"train.lr (learning rate) must be positive, got {self.lr}")
-        for name in ("beta_1", "beta_2"):
-            value = getattr(self, name)
-            if not 0 <= value < 1:
-                raise ConfigError(f"train.{name} must be in [0, 1), got {value}")
-        _at_least("train.seed", self.seed, 0)
-        for name in ("checkpoint_every", "sample_every", "summary_every"):
-            _at_least(f"train.{name}", getattr(self, name), 1)
-        _at_least("train.export_every", self.export_every, 0)
-        _at_least("train.quality_every", self.quality_every, 0)
-        _choice("train.keep_best", self.keep_best, ("swd", "ms_ssim"))
+        check_section("train", self)
         for epoch in self.loss_snapshots:
-            _at_least("train.loss_snapshots", epoch, 1)
-        _choice("train.jit_compile", self.jit_compile, ("auto", "on", "off"))
-        _choice("train.precision", self.precision, PRECISIONS)
-        _choice("train.strategy", self.strategy, STRATEGIES)
-        _choice("train.loss", self.loss, LOSS_NAMES)
-        if not 0 <= self.label_smoothing < 1:
-            raise ConfigError(f"train.label_smoothing must be in [0, 1), got {self.label_smoothing}")
-        if self.label_smoothing and self.loss not in ("bce", "lsgan"):
-            raise ConfigError(f"train.label_smoothing applies to the bce and lsgan losses, not {self.loss!r}")
-        if self.r1_gamma < 0:
-            raise ConfigError(f"train.r1_gamma must not be negative, got {self.r1_gamma}")
-        if not 0 <= self.ema_decay < 1:
-            raise ConfigError(f"train.ema_decay must be in [0, 1) (0 = off; 0.999 is usual), got {self.ema_decay}")
+            if not isinstance(epoch, int) or epoch < 1:
+                raise ConfigError(f"train.loss_snapshots must be epoch numbers of at least 1, got {epoch!r}")
+        if self.label_smoothing and not loss_spec(self.loss).label_smoothing:
+            smoothable = [name for name, spec in LOSSES.items() if spec.label_smoothing]
+            raise ConfigError(f"train.label_smoothing applies to the {' and '.join(smoothable)} losses, "
+                              f"not {self.loss!r}")  # fmt: skip
         try:
             parse_policy(self.augment)
         except ValueError as error:
             raise ConfigError(f"train.augment: {error}") from error
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def options(section) -> dict[str, Option]:
+    """Field name -> its `Option`, for a section dataclass (or instance)."""
+    return {f.name: f.metadata["option"] for f in dataclasses.fields(section)}
+
+
+def check_section(name: str, section) -> None:
+    for key, declared in options(section).items():
+        declared.check(f"{name}.{key}", getattr(section, key))
+
+
+def check_option(section: str, key: str, value) -> None:
+    """Check one value against its declaration, e.g. `check_option("train", "ema_decay", 0.999)`."""
+    options(SECTIONS[section])[key].check(f"{section}.{key}", value)
 
 
 @dataclass
@@ -161,10 +230,9 @@ class RunConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "the configuration") -> "RunConfig":
         """Build from nested section dicts; unknown sections or keys are errors."""
-        sections = {f.name: f.type for f in dataclasses.fields(cls)}
-        unknown = set(values) - set(sections)
+        unknown = set(values) - set(SECTIONS)
         if unknown:
-            raise ConfigError(f"unknown section {sorted(unknown)[0]!r} in {source}; known sections: {sorted(sections)}")
+            raise ConfigError(f"unknown section {sorted(unknown)[0]!r} in {source}; known sections: {sorted(SECTIONS)}")
         config = cls()
         for name, section in values.items():
             if not isinstance(section, dict):
@@ -212,13 +280,3 @@ def _coerce(key, value, current, annotation, source):
     elif "str" in text and isinstance(value, str):
         return value
     raise ConfigError(f"{key} in {source} has the wrong type: got {value!r}, expected a value like {current!r}")
-
-
-def _at_least(name: str, value: int, minimum: int) -> None:
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")

@@ -33,10 +33,12 @@ def main(argv=None) -> int:
         from mri_gan.data import files_dataset, scan_image_folder
         from mri_gan.errors import DataNotFoundError
         from mri_gan.evaluation import discriminator_probabilities
+        from mri_gan.export import read_export_info
         from mri_gan.run_directory import RunDirectory
         from mri_gan.sampling import to_uint8
 
-        path = RunDirectory(args.model).keras_models / "discriminator.keras"
+        run = RunDirectory(args.model)
+        path = run.keras_models / "discriminator.keras"
         if not path.is_file():
             raise DataNotFoundError(f"--model {args.model} has no discriminator ({path}); give a run directory")
         discriminator = keras.models.load_model(path)
@@ -44,7 +46,8 @@ def main(argv=None) -> int:
         scan = scan_image_folder(args.images, min_size=1)
         images = files_dataset([image.path for image in scan.images], resolution=resolution).batch(256)
         pixels = np.concatenate([to_uint8(batch).numpy() for batch in images])
-        probabilities = discriminator_probabilities(discriminator, pixels)
+        classes = read_export_info(run.generator).get("classes") or ()
+        probabilities = discriminator_probabilities(discriminator, pixels, num_classes=len(classes))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("w", newline="") as handle:
             writer = csv.writer(handle)

@@ -39,9 +39,9 @@ def main(argv=None) -> int:
 
     def body():
         from mri_gan.evaluation import evaluate_images, evaluate_per_class
-        from mri_gan.evaluation_inputs import gather_inputs
+        from mri_gan.evaluation.inputs import gather_inputs
+        from mri_gan.evaluation.report import format_table, write_report
         from mri_gan.label_classifier import label_fidelity
-        from mri_gan.report import format_table, write_report
 
         inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
         measures = {"inception_weights": args.inception_weights or "imagenet", "seed": args.seed,

@@ -25,14 +25,15 @@ import tensorflow as tf
 from keras import ops
 
 from mri_gan.augment import diff_augment, parse_policy
-from mri_gan.losses import gradient_penalty, loss_functions, r1_penalty
-from mri_gan.models import class_count
+from mri_gan.config import check_option
+from mri_gan.errors import ConfigError
+from mri_gan.losses import loss_spec, r1_penalty
 from mri_gan.precision import needs_loss_scaling
 from mri_gan.sampling import latent_vectors, to_uint8
 
 
 class DCGAN(keras.Model):
-    """A generator and a discriminator trained adversarially with `fit()`.
+    """A generator and a discriminator trained adversarially with `fit()`; a `GenerativeModel`.
 
     Example:
 
@@ -48,7 +49,7 @@ class DCGAN(keras.Model):
     D(G(z)), before the discriminator update) and `d_accuracy` (share of real and
     generated images on the right side of the loss's decision point: 0, or 0.5 for lsgan).
     The dataset may yield images or (images, labels); a conditional model (networks from
-    `build_generator(..., num_classes=2)`) needs labels.
+    `build_generator(..., num_classes=2)`, and `num_classes=2` here) needs labels.
 
     `ema_decay` > 0 keeps `ema_generator`, whose weights follow
     `ema = decay * ema + (1 - decay) * weights` after every generator update (batch-norm
@@ -64,30 +65,29 @@ class DCGAN(keras.Model):
         loss: str = "bce",
         label_smoothing: float = 0.0,
         r1_gamma: float = 0.0,
-        gp_weight: float = 10.0,
         ema_decay: float = 0.0,
+        num_classes: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not 0 <= label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
-        if not 0 <= ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
-        if r1_gamma < 0:
-            raise ValueError(f"r1_gamma must not be negative, got {r1_gamma}")
+        check_option("train", "label_smoothing", label_smoothing)
+        check_option("train", "ema_decay", ema_decay)
+        check_option("train", "r1_gamma", r1_gamma)
         self.augment_policy = parse_policy(augment)
-        self.loss_name = loss
-        self.d_loss_fn, self.g_loss_fn = loss_functions(loss)
+        self.adversarial_loss = loss_spec(loss)
+        if label_smoothing and not self.adversarial_loss.label_smoothing:
+            raise ConfigError(f"label smoothing does not apply to the {loss!r} loss")
         self.real_label = 1.0 - label_smoothing
         self.r1_gamma = r1_gamma
-        self.gp_weight = gp_weight if loss == "wgan-gp" else 0.0
         self.generator = generator
         self.discriminator = discriminator
-        self.num_classes = class_count(generator)
-        if self.num_classes != class_count(discriminator):
-            raise ValueError(
-                f"generator and discriminator disagree on classes: {self.num_classes} and {class_count(discriminator)}"
-            )
+        self.num_classes = num_classes
+        for network in (generator, discriminator):
+            if (len(network.inputs) > 1) != bool(num_classes):
+                raise ValueError(
+                    f"num_classes={num_classes}, but the {network.name} takes {len(network.inputs)} inputs: a "
+                    "conditional model's networks take (input, label) and need num_classes >= 2, others one input"
+                )
         self.ema_decay = ema_decay
         self.ema_generator = _copy_of(generator, "ema_generator") if ema_decay else None
         self.latent_dim = int(generator.inputs[0].shape[-1])
@@ -156,18 +156,18 @@ class DCGAN(keras.Model):
                 augmented_fake = self.augment(ops.stop_gradient(fake))
                 real_logits = critic(augmented_real)
                 fake_logits = critic(augmented_fake)
-                d_loss = self.d_loss_fn(real_logits, fake_logits, self.real_label)
+                d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits, self.real_label)
                 if self.r1_gamma:
                     d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
-                if self.gp_weight:
-                    d_loss += self.gp_weight * gradient_penalty(critic, augmented_real, augmented_fake,
-                                                                self.seed_generator)  # fmt: skip
+                if self.adversarial_loss.penalty_weight:
+                    penalty = self.adversarial_loss.penalty(critic, augmented_real, augmented_fake, self.seed_generator)
+                    d_loss += self.adversarial_loss.penalty_weight * penalty
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
             d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
             self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
-            g_loss = self.g_loss_fn(critic(self.augment(fake)))
+            g_loss = self.adversarial_loss.generator(critic(self.augment(fake)))
             scaled_g_loss = self.g_optimizer.scale_loss(g_loss / replicas)
         g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
         self.g_optimizer.apply(g_grads, generator.trainable_weights)
@@ -175,9 +175,8 @@ class DCGAN(keras.Model):
             self._update_ema()
 
         # Metrics: who is winning, in the terms PyTorch's DCGAN prints.
-        threshold = 0.5 if self.loss_name == "lsgan" else 0.0  # least squares aims at 1 and 0, the others at +-
-        real_correct = ops.cast(real_logits > threshold, "float32")
-        fake_correct = ops.cast(fake_logits < threshold, "float32")
+        real_correct = ops.cast(real_logits > self.adversarial_loss.decision_logit, "float32")
+        fake_correct = ops.cast(fake_logits < self.adversarial_loss.decision_logit, "float32")
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))

@@ -1,6 +1,10 @@
 """Adversarial losses on discriminator logits, one small function each, and two gradient penalties.
 
-`LOSSES[name]` is a pair (discriminator loss, generator loss):
+`LOSSES[name]` is a `LossSpec`: the discriminator and generator losses, the logit at
+which the discriminator counts an image as real (for `d_accuracy`), whether one-sided
+label smoothing applies, and the gradient penalty the loss comes with. Adding a loss is
+its functions and one entry in `LOSSES`; the training step and the configuration ask
+the entry. The losses:
 
 - `bce`: the paper's binary cross-entropy, with the non-saturating generator loss;
 - `hinge`: max(0, 1 - D(x)) + max(0, 1 + D(G(z))) for D, -D(G(z)) for G (Miyato et al. 2018);
@@ -12,11 +16,14 @@ Everything is computed in float32 from logits (never from probabilities), so the
 cross-entropy stays finite when the discriminator is confident.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import keras
 import tensorflow as tf
 from keras import ops
 
-LOSS_NAMES = ("bce", "hinge", "lsgan", "wgan-gp")
+from mri_gan.errors import ConfigError
 
 
 def _float32(logits):
@@ -69,18 +76,50 @@ def discriminator_wasserstein(real_logits, fake_logits, real_label: float = 1.0)
     return ops.mean(_float32(fake_logits)) - ops.mean(_float32(real_logits))
 
 
+def no_penalty(critic, real, fake, seed_generator):
+    """The losses that need no gradient penalty of their own."""
+    return 0.0
+
+
+def gradient_penalty(critic, real, fake, seed_generator):
+    """mean (||grad D(x_hat)|| - 1)^2 at random points x_hat between real and generated images (WGAN-GP)."""
+    mix = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=seed_generator, dtype=real.dtype)
+    between = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
+    norms = tf.sqrt(_squared_gradient_norms(critic, between) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """One adversarial loss and what the training step needs to know about it."""
+
+    discriminator: Callable  # (real_logits, fake_logits, real_label) -> scalar
+    generator: Callable  # (fake_logits) -> scalar
+    decision_logit: float  # D's output at which an image counts as real: 0 for logit losses, 0.5 for least squares
+    label_smoothing: bool  # whether a smoothed real target (1 - X) means anything for this loss
+    penalty: Callable = no_penalty  # (critic, real, fake, seed_generator) -> scalar, added to D's loss
+    penalty_weight: float = 0.0
+
+
 LOSSES = {
-    "bce": (discriminator_bce, generator_non_saturating),
-    "hinge": (discriminator_hinge, generator_mean_logit),
-    "lsgan": (discriminator_least_squares, generator_least_squares),
-    "wgan-gp": (discriminator_wasserstein, generator_mean_logit),
+    "bce": LossSpec(discriminator_bce, generator_non_saturating, 0.0, label_smoothing=True),
+    "hinge": LossSpec(discriminator_hinge, generator_mean_logit, 0.0, label_smoothing=False),
+    "lsgan": LossSpec(discriminator_least_squares, generator_least_squares, 0.5, label_smoothing=True),
+    "wgan-gp": LossSpec(
+        discriminator_wasserstein,
+        generator_mean_logit,
+        0.0,
+        label_smoothing=False,
+        penalty=gradient_penalty,
+        penalty_weight=10.0,
+    ),
 }
 
 
-def loss_functions(name: str):
-    """(discriminator loss, generator loss) of `name`; a ValueError names the choices."""
+def loss_spec(name: str) -> LossSpec:
+    """The entry of `LOSSES` named `name`; an unknown name raises ConfigError naming the choices."""
     if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; choose from {', '.join(LOSS_NAMES)}")
+        raise ConfigError(f"unknown loss {name!r}; choose from {', '.join(LOSSES)}")
     return LOSSES[name]
 
 
@@ -96,11 +135,3 @@ def _squared_gradient_norms(critic, images):
 def r1_penalty(critic, real):
     """mean ||grad D(x)||^2 on real images (Mescheder et al. 2018); weighted by gamma / 2 in the step."""
     return tf.reduce_mean(_squared_gradient_norms(critic, real))
-
-
-def gradient_penalty(critic, real, fake, seed_generator):
-    """mean (||grad D(x_hat)|| - 1)^2 at random points x_hat between real and generated images (WGAN-GP)."""
-    mix = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=seed_generator, dtype=real.dtype)
-    between = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
-    norms = tf.sqrt(_squared_gradient_norms(critic, between) + 1e-12)
-    return tf.reduce_mean(tf.square(norms - 1.0))

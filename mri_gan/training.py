@@ -1,16 +1,10 @@
 """One training run from a `RunConfig`, readable top to bottom: data, models, state, callbacks, fit."""
 
 import csv
-import dataclasses
-import json
 import logging
-import platform
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import keras
@@ -26,15 +20,15 @@ from mri_gan.callbacks import (
     RealVsFake,
     StopOnInterrupt,
 )
-from mri_gan.checkpointing import GanCheckpoint
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.gan import DCGAN
-from mri_gan.hardware import read_cpu
-from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import PrecisionChoice, choose_precision, dtype_policy
+from mri_gan.models import architecture
+from mri_gan.precision import choose_precision, dtype_policy
 from mri_gan.run_directory import RunDirectory
+from mri_gan.run_record import write_run_record
+from mri_gan.training_state import TrainingState
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +50,20 @@ def build_gan(config: RunConfig, num_classes: int = 0) -> DCGAN:
     """
     model, train = config.model, config.train
     classes = num_classes if model.conditional else 0
+    networks = architecture(model.architecture)
     with dtype_policy(train.precision):
-        generator = build_generator(model.resolution, model.latent_dim, model.width, model.synchronized_batch_norm,
-                                    num_classes=classes)  # fmt: skip
-        discriminator = build_discriminator(model.resolution, model.width, model.synchronized_batch_norm,
-                                            num_classes=classes, spectral_norm=model.spectral_norm)  # fmt: skip
+        generator = networks.build_generator(model.resolution, model.latent_dim, model.width,
+                                             model.synchronized_batch_norm, num_classes=classes)  # fmt: skip
+        discriminator = networks.build_discriminator(
+            model.resolution,
+            model.width,
+            model.synchronized_batch_norm,
+            num_classes=classes,
+            spectral_norm=model.spectral_norm,
+        )
     gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment, loss=train.loss,
-                label_smoothing=train.label_smoothing, r1_gamma=train.r1_gamma, ema_decay=train.ema_decay)  # fmt: skip
+                label_smoothing=train.label_smoothing, r1_gamma=train.r1_gamma, ema_decay=train.ema_decay,
+                num_classes=classes)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
         g_optimizer=keras.optimizers.Adam(train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
@@ -100,22 +101,9 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     # Data: the user's folder, or the built-in phantom set rendered on first use.
     if config.data.path is None:
         config.data.path = str(default_dataset_dir())
-    data = config.data
-    dataset, scan = folder_dataset(
-        data.path,
-        resolution=config.model.resolution,
-        batch_size=config.train.batch_size,
-        fit=data.fit,
-        clip_percentiles=tuple(data.clip_percentiles) if data.clip_percentiles else None,
-        cache=data.cache,
-        seed=config.train.seed,
-        min_size=data.min_size,
-        strict=data.strict,
-        drop_duplicates=data.drop_duplicates,
-        slice_options=data.slice_options(),
-        with_labels=config.model.conditional,
-        balance_classes=data.balance_classes,
-    )
+    dataset, scan = folder_dataset(config.data.path, resolution=config.model.resolution,
+                                   batch_size=config.train.batch_size, seed=config.train.seed,
+                                   with_labels=config.model.conditional, **config.data.pipeline_options())  # fmt: skip
     class_names = scan.class_names if config.model.conditional else ()
     precision = choose_precision(config.train.precision)
     logger.info("Precision: %s", precision.describe())
@@ -123,51 +111,27 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     # Models and the whole training state, restored from the last checkpoint if there is one.
     with strategy.scope():
         gan = build_gan(config, len(class_names))
-        checkpoint = GanCheckpoint(gan, run.checkpoints)
+        checkpoint = TrainingState(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)
-    _write_run_record(run, config, scan.summary(), initial_epoch, precision)
+    write_run_record(run, config, scan.summary(), initial_epoch, precision)
     run.summary.write_text(gan.summary_text())
     if initial_epoch >= config.train.epochs:
         logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch, config.train.epochs)
         return TrainingResult(run, initial_epoch, False, gan)
 
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
-    train_settings = config.train
-    # One read of up to 256 training images serves both the real|fake sheet and the quality checks.
-    sample, sample_labels = _training_sample(dataset, 256, train_settings.batch_size)
-    sample_labels = sample_labels if class_names else None
-    export_info = {"run": str(run.root), "data": data.path, "seed": train_settings.seed, "classes": list(class_names)}
-    quality = []
-    if train_settings.quality_every:
-        quality = [QualityMonitor(sample, every=train_settings.quality_every, plot_path=run.quality_plot,
-                                  best_dir=run.best_generator, keep_best=train_settings.keep_best,
-                                  seed=train_settings.seed, labels=sample_labels, info=export_info)]  # fmt: skip
+    checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
     interrupt = StopOnInterrupt()
-    checkpointing = Checkpoint(checkpoint, every=train_settings.checkpoint_every)
-    callbacks = [
-        ProgressLine(len(scan.images), summary_every=train_settings.summary_every, stream=stream),
-        ImageGrid(run.grids, every=train_settings.sample_every, tensorboard_dir=run.tensorboard,
-                  class_names=class_names),
-        LossPlot(run.loss_plot, every=train_settings.sample_every, snapshots=train_settings.loss_snapshots,
-                 history_csv=run.history),
-        RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
-        *quality,
-        keras.callbacks.CSVLogger(str(run.history), append=True),
-        keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
-        checkpointing,
-        ExportGenerator(run.generator, every=train_settings.export_every, keras_dir=run.keras_models,
-                        info=export_info),
-        interrupt,
-    ]  # fmt: skip
-
+    callbacks = _callbacks(config, run, dataset, scan, class_names, stream)
+    train_settings = config.train
     gan.fit(
         dataset,
         epochs=train_settings.epochs,
         initial_epoch=initial_epoch,
-        callbacks=callbacks,
+        callbacks=[*callbacks, checkpointing, _exporter(config, run, class_names), interrupt],
         verbose=0,
         shuffle=False,
     )
@@ -175,6 +139,39 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _export_info(config: RunConfig, run: RunDirectory, class_names) -> dict:
+    """What the exported generators record about the run that made them."""
+    return {"run": str(run.root), "data": config.data.path, "seed": config.train.seed, "classes": list(class_names)}
+
+
+def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names, stream) -> list:
+    """The callbacks that watch a run: progress line, grids, plots, quality checks, CSV and TensorBoard."""
+    settings = config.train
+    # One read of up to 256 training images serves both the real|fake sheet and the quality checks.
+    sample, sample_labels = _training_sample(dataset, 256, settings.batch_size)
+    sample_labels = sample_labels if class_names else None
+    quality = []
+    if settings.quality_every:
+        quality = [QualityMonitor(sample, every=settings.quality_every, plot_path=run.quality_plot,
+                                  best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
+                                  labels=sample_labels, info=_export_info(config, run, class_names))]  # fmt: skip
+    return [
+        ProgressLine(len(scan.images), summary_every=settings.summary_every, stream=stream),
+        ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=run.tensorboard, class_names=class_names),
+        LossPlot(run.loss_plot, every=settings.sample_every, snapshots=settings.loss_snapshots,
+                 history_csv=run.history),
+        RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
+        *quality,
+        keras.callbacks.CSVLogger(str(run.history), append=True),
+        keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
+    ]  # fmt: skip
+
+
+def _exporter(config: RunConfig, run: RunDirectory, class_names) -> ExportGenerator:
+    return ExportGenerator(run.generator, every=config.train.export_every, keras_dir=run.keras_models,
+                           info=_export_info(config, run, class_names))  # fmt: skip
 
 
 def _training_sample(dataset, count: int, batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -197,47 +194,3 @@ def _drop_history_after(history: Path, epochs_done: int) -> None:
     with partial.open("w", newline="") as handle:
         csv.writer(handle).writerows(kept)
     partial.replace(history)
-
-
-def _write_run_record(
-    run: RunDirectory, config: RunConfig, data_summary: str, initial_epoch: int, precision: PrecisionChoice
-) -> None:
-    """config.json: the resolved configuration, the seed, package versions and each start of the run.
-
-    Each start records the precision it trained in and why, since `auto` may choose
-    differently on the machine that resumes the run.
-    """
-    starts = json.loads(run.config.read_text()).get("starts", []) if run.config.is_file() else []
-    starts.append({
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "from_epoch": initial_epoch,
-        "precision": dataclasses.asdict(precision),
-        "cpu": read_cpu().describe(),
-    })  # fmt: skip
-    record = {
-        "config": config.to_dict(),
-        "seed": config.train.seed,
-        "data_summary": data_summary,
-        "versions": {
-            "python": platform.python_version(),
-            **{name: _version(name) for name in ("mri_gan", "tensorflow", "keras", "numpy", "pillow", "nilearn")},
-        },
-        "precision": dataclasses.asdict(precision),
-        "command": sys.argv,
-        "starts": starts,
-    }
-    partial = run.config.with_name(f".{run.config.name}.partial")
-    partial.write_text(json.dumps(record, indent=2))
-    partial.replace(run.config)
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def load_run_config(run: RunDirectory) -> RunConfig:
-    """The configuration a run directory was trained with."""
-    return RunConfig.from_dict(json.loads(run.config.read_text())["config"], str(run.config))

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from mri_gan.export import export_generator
 from mri_gan.gan import DCGAN
-from mri_gan.models import build_discriminator, build_generator, class_count
+from mri_gan.models import build_discriminator, build_generator
 
 SIZE = 32
 
@@ -30,7 +30,7 @@ def toy_two_class_images(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
 def toy_gan(num_classes: int, seed: int = 0) -> DCGAN:
     keras.utils.set_random_seed(seed)
     gan = DCGAN(build_generator(SIZE, 16, 8, num_classes=num_classes),
-                build_discriminator(SIZE, 8, num_classes=num_classes), seed=seed)  # fmt: skip
+                build_discriminator(SIZE, 8, num_classes=num_classes), seed=seed, num_classes=num_classes)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
     )
@@ -58,11 +58,14 @@ def test_a_conditional_model_learns_to_follow_the_label_and_an_unconditional_one
     assert abs(bright_share(first) - bright_share(second)) < 0.1  # no input tells it which class to make
 
 
-def test_networks_take_the_label_and_report_their_classes():
+def test_networks_take_the_label_and_the_class_count_must_be_given_to_match_them():
     generator, discriminator = build_generator(SIZE, 16, 8, num_classes=3), build_discriminator(SIZE, 8, num_classes=3)
     assert [tuple(i.shape) for i in generator.inputs] == [(None, 16), (None,)]
-    assert class_count(generator) == class_count(discriminator) == 3
-    assert class_count(build_generator(SIZE, 16, 8)) == 0
+    assert DCGAN(generator, discriminator, num_classes=3).num_classes == 3
+    with pytest.raises(ValueError, match="num_classes=0"):
+        DCGAN(generator, discriminator)
+    with pytest.raises(ValueError, match="num_classes=2"):
+        DCGAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), num_classes=2)
     z = tf.random.normal((4, 16))
     a = generator([z, tf.zeros(4, tf.int32)]).numpy()
     b = generator([z, tf.ones(4, tf.int32)]).numpy()

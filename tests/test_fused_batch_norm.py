@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.fused_batch_norm import FusedBatchNorm
+from mri_gan.models.fused_batch_norm import FusedBatchNorm
 
 
 def pair():

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
-from mri_gan.losses import LOSS_NAMES
+from mri_gan.losses import LOSSES
 from mri_gan.models import build_discriminator, build_generator
 
 
@@ -56,18 +56,18 @@ def test_images_come_from_the_ema_generator_when_it_is_on():
 
 
 def test_ema_generator_is_checkpointed_and_restored(tmp_path):
-    from mri_gan.checkpointing import GanCheckpoint
+    from mri_gan.training_state import TrainingState
 
     gan = options_gan(ema_decay=0.5)
     gan.train_step(real_batch())
-    GanCheckpoint(gan, tmp_path).save(epoch=1)
+    TrainingState(gan, tmp_path).save(epoch=1)
     restored = options_gan(seed=9, ema_decay=0.5)
-    assert GanCheckpoint(restored, tmp_path).restore_latest() == 1
+    assert TrainingState(restored, tmp_path).restore_latest() == 1
     for a, b in zip(restored.ema_generator.weights, gan.ema_generator.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-@pytest.mark.parametrize("loss", LOSS_NAMES)
+@pytest.mark.parametrize("loss", LOSSES)
 def test_each_loss_trains_with_finite_values_and_changes_both_networks(loss):
     gan = options_gan(loss=loss, r1_gamma=1.0 if loss == "hinge" else 0.0)
     before = [w.numpy().copy() for w in gan.generator.trainable_weights[:1] + gan.discriminator.trainable_weights[:1]]
@@ -84,7 +84,8 @@ def test_penalties_and_smoothing_change_the_discriminator_loss_by_their_own_term
     smoothed = float(options_gan(seed=3, label_smoothing=0.1).train_step(real)["d_loss"])
     assert penalised > plain  # + gamma / 2 * ||grad D(x)||^2, which is positive
     assert smoothed != pytest.approx(plain, rel=1e-6)
-    assert float(options_gan(seed=3, loss="wgan-gp").gp_weight) == 10.0 and options_gan().gp_weight == 0.0
+    assert options_gan(seed=3, loss="wgan-gp").adversarial_loss.penalty_weight == 10.0
+    assert options_gan().adversarial_loss.penalty_weight == 0.0
 
 
 def test_bad_option_values_are_refused_by_name():

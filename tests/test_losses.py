@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.losses import LOSS_NAMES, LOSSES, gradient_penalty, loss_functions, r1_penalty
+from mri_gan.losses import LOSSES, gradient_penalty, loss_spec, r1_penalty
 
 REAL = np.array([[2.0], [-1.0]], "float32")
 FAKE = np.array([[0.0], [3.0]], "float32")
@@ -27,19 +27,25 @@ FAKE = np.array([[0.0], [3.0]], "float32")
     ],
 )
 def test_loss_values_match_hand_computed_ones(name, real_label, d_expected, g_expected):
-    d_loss, g_loss = loss_functions(name)
+    spec = loss_spec(name)
+    d_loss, g_loss = spec.discriminator, spec.generator
     assert float(d_loss(REAL, FAKE, real_label)) == pytest.approx(d_expected, abs=1e-5)
     assert float(g_loss(FAKE)) == pytest.approx(g_expected, abs=1e-5)
 
 
-def test_every_loss_name_has_a_pair_and_an_unknown_name_is_refused():
-    assert set(LOSSES) == set(LOSS_NAMES)
+def test_each_loss_spec_says_its_decision_point_smoothing_and_penalty_and_an_unknown_name_is_refused():
+    assert {name for name, spec in LOSSES.items() if spec.label_smoothing} == {"bce", "lsgan"}
+    assert {name: spec.decision_logit for name, spec in LOSSES.items()} == {
+        "bce": 0.0, "hinge": 0.0, "lsgan": 0.5, "wgan-gp": 0.0
+    }  # fmt: skip
+    assert [name for name, spec in LOSSES.items() if spec.penalty_weight] == ["wgan-gp"]
+    assert LOSSES["wgan-gp"].penalty is gradient_penalty
     with pytest.raises(ValueError, match="'wasserstein'"):
-        loss_functions("wasserstein")
+        loss_spec("wasserstein")
 
 
 def test_bce_stays_finite_for_confident_logits_in_bfloat16():
-    d_loss, _ = loss_functions("bce")
+    d_loss = loss_spec("bce").discriminator
     value = d_loss(tf.constant([[80.0]], tf.bfloat16), tf.constant([[-80.0]], tf.bfloat16))
     assert np.isfinite(float(value)) and float(value) < 1e-6
 

@@ -150,7 +150,7 @@ def test_missing_inception_weights_are_reported_with_the_reason(monkeypatch, tmp
 
 
 def test_measures_run_on_two_folders(labelled_folder):
-    from mri_gan.metrics import images_from_folder
+    from mri_gan.evaluation import images_from_folder
 
     images = images_from_folder(labelled_folder, resolution=32)
     assert images.shape == (8, 32, 32, 1) and images.dtype == np.uint8

@@ -85,3 +85,36 @@ def test_a_bfloat16_network_loaded_from_its_keras_file_runs_in_inference_mode(tm
     discriminator.save(tmp_path / "discriminator.keras")
     loaded = keras.models.load_model(tmp_path / "discriminator.keras")
     np.testing.assert_allclose(loaded(images, training=False), discriminator(images, training=False), rtol=1e-6)
+
+
+def policies(model: keras.Model) -> list[str]:
+    return [layer.dtype_policy.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+@pytest.mark.parametrize(
+    ("classes", "spectral_norm", "policy"),
+    [(0, False, "float32"), (2, False, "float32"), (0, True, "float32"), (0, False, "mixed_bfloat16")],
+)
+def test_portable_copies_hold_stock_layers_and_compute_the_same(classes, spectral_norm, policy):
+    from mri_gan.models import portable_copy
+
+    keras.mixed_precision.set_dtype_policy(policy)
+    try:
+        networks = (
+            build_generator(32, 8, 4, num_classes=classes),
+            build_discriminator(32, 4, num_classes=classes, spectral_norm=spectral_norm),
+        )
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    rng = np.random.default_rng(1)
+    labels = [np.array([0, 1, 1])] if classes else []
+    inputs = ([rng.normal(size=(3, 8)).astype("float32"), *labels],
+              [rng.uniform(-1, 1, (3, 32, 32, 1)).astype("float32"), *labels])  # fmt: skip
+    for network, network_input in zip(networks, inputs, strict=True):
+        network(network_input if classes else network_input[0], training=True)  # moving statistics move off 0 / 1
+        copy = portable_copy(network)
+        assert {type(layer).__module__.split(".")[0] for layer in copy.layers} == {"keras"}
+        assert policies(copy) == policies(network)
+        given = network_input if classes else network_input[0]
+        tolerance = 1e-5 if policy == "float32" else 2e-2
+        np.testing.assert_allclose(copy(given, training=False), network(given, training=False), atol=tolerance)

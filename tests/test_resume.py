@@ -56,16 +56,43 @@ def test_restored_state_equals_the_saved_state(tmp_path):
     """Both networks, both optimizers and the noise generator come back exactly."""
     from test_gan import small_gan
 
-    from mri_gan.checkpointing import GanCheckpoint
+    from mri_gan.training_state import TrainingState
 
     real = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 1)).astype("float32")
     gan = small_gan(seed=1)
     gan.train_step(real)
-    GanCheckpoint(gan, tmp_path).save(epoch=3)
+    TrainingState(gan, tmp_path).save(epoch=3)
     gan.reset_metrics()  # metrics are running means per epoch, not training state
     expected = float(gan.train_step(real)["g_loss"])
 
     fresh = small_gan(seed=2)
-    assert GanCheckpoint(fresh, tmp_path).restore_latest() == 3
+    assert TrainingState(fresh, tmp_path).restore_latest() == 3
     assert float(fresh.train_step(real)["g_loss"]) == pytest.approx(expected, rel=1e-5)
     assert int(fresh.d_optimizer.iterations.numpy()) == 2 and int(fresh.g_optimizer.iterations.numpy()) == 2
+
+
+def test_a_run_made_by_version_0_1_0_resumes_and_its_keras_file_still_loads(tiny_folder, tmp_path):
+    """Runs written before the models/ package and the portable .keras files keep working."""
+    import shutil
+    from pathlib import Path
+
+    from conftest import run_module
+
+    run = tmp_path / "old"
+    shutil.copytree(Path(__file__).parent / "data" / "run_made_by_0.1.0", run)
+    record = json.loads((run / "config.json").read_text())
+    record["config"]["data"]["path"] = str(tiny_folder)
+    (run / "config.json").write_text(json.dumps(record))
+    import keras
+
+    import mri_gan  # noqa: F401  (registers the layers that files of 0.1.0 name, as its README said to do)
+
+    old_generator = keras.models.load_model(run / "keras" / "generator.keras")
+    assert type(old_generator.get_layer("up_8")).__name__ == "StridedConv2DTranspose"
+
+    result = run_module("mri_gan.fit", "--out", str(run), "--epochs", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Resuming" in result.stderr and "from epoch 2" in result.stderr
+    starts = json.loads((run / "config.json").read_text())["starts"]
+    assert [start["from_epoch"] for start in starts] == [0, 2]
+    assert checkpoint_number(run) == 3

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.strided_conv import StridedConv2D, StridedConv2DTranspose, _uses_matmul_gradient, kernel_gradient
+from mri_gan.models.strided_conv import StridedConv2D, StridedConv2DTranspose, _uses_matmul_gradient, kernel_gradient
 
 RNG = np.random.default_rng(0)
 

@@ -2,18 +2,18 @@
 
 import keras
 
-from mri_gan.checkpointing import GanCheckpoint
+from mri_gan.training_state import TrainingState
 
 
 class Checkpoint(keras.callbacks.Callback):
-    """Save a `GanCheckpoint` every `every` epochs and at the end of `fit`.
+    """Save a `TrainingState` every `every` epochs and at the end of `fit`.
 
-    checkpoint = GanCheckpoint(gan, "runs/a/checkpoints")
+    checkpoint = TrainingState(gan, "runs/a/checkpoints")
     start = checkpoint.restore_latest()
     gan.fit(dataset, initial_epoch=start, epochs=100, callbacks=[Checkpoint(checkpoint, every=10)])
     """
 
-    def __init__(self, checkpoint: GanCheckpoint, every: int = 1):
+    def __init__(self, checkpoint: TrainingState, every: int = 1):
         super().__init__()
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")

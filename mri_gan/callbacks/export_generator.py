@@ -1,10 +1,12 @@
 """`ExportGenerator`: the generator as a SavedModel (and `.keras` files) at the end of training."""
 
+import os
 from pathlib import Path
 
 import keras
 
 from mri_gan.export import export_generator
+from mri_gan.models import portable_copy
 
 
 class ExportGenerator(keras.callbacks.Callback):
@@ -12,7 +14,9 @@ class ExportGenerator(keras.callbacks.Callback):
 
     That is the EMA generator when the model keeps one. Beside the SavedModel,
     `generator.keras` (the same generator) and `discriminator.keras` are written to
-    `keras_dir` when given, for users who want to fine-tune either network in Keras.
+    `keras_dir` when given, for users who want to fine-tune either network in Keras. They
+    hold Keras's own layers only (`mri_gan.models.portable_copy`), so they load without
+    this package, and each replaces the previous file only once completely written.
 
         gan.fit(dataset, epochs=100, callbacks=[ExportGenerator("runs/a/generator")])
     """
@@ -38,6 +42,13 @@ class ExportGenerator(keras.callbacks.Callback):
         export_generator(generator, self.directory, {**self.info, "epochs": self.epochs_done})
         if self.keras_dir:
             self.keras_dir.mkdir(parents=True, exist_ok=True)
-            generator.save(self.keras_dir / "generator.keras")
-            self.model.discriminator.save(self.keras_dir / "discriminator.keras")
+            for name, network in (("generator", generator), ("discriminator", self.model.discriminator)):
+                save_keras_file(network, self.keras_dir / f"{name}.keras")
         return self.directory
+
+
+def save_keras_file(network: keras.Model, path: Path) -> None:
+    """`network` with stock layers as the `.keras` file `path`, written under a temporary name and renamed."""
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial.keras")
+    portable_copy(network).save(partial)
+    os.replace(partial, path)

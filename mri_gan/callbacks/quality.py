@@ -15,18 +15,15 @@ import numpy as np
 
 from mri_gan.export import export_generator
 from mri_gan.grids import save_figure
-from mri_gan.metrics.diversity import mean_pairwise_ms_ssim
-from mri_gan.metrics.swd import sliced_wasserstein
+from mri_gan.metrics.registry import MEASURES, selectable_measures
 from mri_gan.sampling import latent_vectors, to_uint8
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-MEASURES = ("swd", "ms_ssim")
-
 
 class QualityMonitor(keras.callbacks.Callback):
-    """Every `every` epochs, add `swd` and `ms_ssim` to the epoch logs (NaN in between).
+    """Every `every` epochs, add each tracked measure of the registry (`swd`, `ms_ssim`) to the logs (NaN between).
 
     `real_images` (uint8 or [-1, 1], [N, H, W, 1]) is the fixed real sample; as many images
     are generated from fixed latent vectors. Put it before CSVLogger/TensorBoard in the
@@ -41,8 +38,9 @@ class QualityMonitor(keras.callbacks.Callback):
     def __init__(self, real_images, every: int = 10, plot_path=None, best_dir=None, keep_best: str = "swd", seed=0,
                  labels=None, info: dict | None = None):  # fmt: skip
         super().__init__()
-        if keep_best not in MEASURES:
-            raise ValueError(f"keep_best must be one of {MEASURES}, got {keep_best!r}")
+        self.tracked = {name: MEASURES[name].tracking for name in selectable_measures()}
+        if keep_best not in self.tracked:
+            raise ValueError(f"keep_best must be one of {', '.join(self.tracked)}; got {keep_best!r}")
         real = np.asarray(real_images)
         self.real = real if real.dtype == np.uint8 else to_uint8(real).numpy()
         self.every = every
@@ -52,32 +50,32 @@ class QualityMonitor(keras.callbacks.Callback):
         self.seed = seed
         self.labels = labels
         self.info = info or {}
-        self.real_ms_ssim = mean_pairwise_ms_ssim(self.real, pairs=200, seed=seed)
-        self.history: dict[str, list] = {"epoch": [], "swd": [], "ms_ssim": []}
+        self.real_values = {name: tracking.real_value(self.real, seed)
+                            for name, tracking in self.tracked.items() if tracking.real_value}  # fmt: skip
+        self.history: dict[str, list] = {"epoch": [], **{name: [] for name in self.tracked}}
         self.best: float | None = None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         done = epoch + 1
         if done % self.every and done != self.params.get("epochs"):
-            logs.update({name: math.nan for name in MEASURES})
+            logs.update({name: math.nan for name in self.tracked})
             return
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
         fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
-        values = {
-            "swd": sliced_wasserstein(self.real, fake, seed=self.seed).mean,
-            "ms_ssim": mean_pairwise_ms_ssim(fake, pairs=200, seed=self.seed),
-        }
+        values = {name: tracking.track(self.real, fake, self.seed) for name, tracking in self.tracked.items()}
         logs.update(values)
         self.history["epoch"].append(done)
-        for name in MEASURES:
-            self.history[name].append(values[name])
+        for name, value in values.items():
+            self.history[name].append(value)
         self._keep_if_best(done, values)
         if self.plot_path:
             self._plot()
 
     def _score(self, values) -> float:
-        return values["swd"] if self.keep_best == "swd" else abs(values["ms_ssim"] - self.real_ms_ssim)
+        """Lower is better: the value itself, or its distance from the real images' own value."""
+        value = values[self.keep_best]
+        return abs(value - self.real_values[self.keep_best]) if self.keep_best in self.real_values else value
 
     def _keep_if_best(self, epoch: int, values) -> None:
         score = self._score(values)
@@ -91,14 +89,13 @@ class QualityMonitor(keras.callbacks.Callback):
         )
 
     def _plot(self) -> None:
-        figure, (swd_axis, ssim_axis) = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
-        swd_axis.plot(self.history["epoch"], self.history["swd"], marker="o")
-        swd_axis.set_title("Sliced Wasserstein distance x1e3 (lower is better)")
-        ssim_axis.plot(self.history["epoch"], self.history["ms_ssim"], marker="o", label="generated")
-        ssim_axis.axhline(self.real_ms_ssim, color="gray", linestyle="--", label="real sample")
-        ssim_axis.set_title("MS-SSIM within the set (lower is more diverse)")
-        ssim_axis.legend()
-        for axis in (swd_axis, ssim_axis):
+        figure, axes = plt.subplots(1, len(self.tracked), figsize=(5 * len(self.tracked), 4), dpi=100, squeeze=False)
+        for axis, (name, tracking) in zip(axes[0], self.tracked.items(), strict=True):
+            axis.plot(self.history["epoch"], self.history[name], marker="o", label="generated")
+            if name in self.real_values:
+                axis.axhline(self.real_values[name], color="gray", linestyle="--", label="real sample")
+                axis.legend()
+            axis.set_title(tracking.title or name)
             axis.set_xlabel("epoch")
             axis.grid(alpha=0.3)
         figure.tight_layout()

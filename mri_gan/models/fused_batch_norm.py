@@ -1,13 +1,13 @@
 """Batch normalization through TensorFlow's fused kernel, for single-replica training.
 
 Keras 3's `BatchNormalization` computes the statistics and the normalization as separate
-elementwise ops on TensorFlow; in the DCGAN step those took about 11 % of the op time and
-kept extra activations alive for the backward pass. `FusedBatchNorm` computes the same
+elementwise ops on TensorFlow, which cost a noticeable share of the DCGAN step's time
+(benchmarks/README.md) and keep extra activations alive for the backward pass. `FusedBatchNorm` computes the same
 function with `FusedBatchNormV3` (forward and gradient in one kernel each; oneDNN on
 CPUs, cuDNN on GPUs). It normalizes with the biased batch variance, as Keras does, and
 like PyTorch keeps the unbiased variance in its moving average. `build_generator` and
 `build_discriminator` use Keras's layer when batch statistics must be synchronized across
-replicas, which this one cannot do.
+replicas, which this one cannot do; saved `.keras` files hold Keras's layer (`portable.py`).
 """
 
 import keras

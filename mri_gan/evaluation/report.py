@@ -9,30 +9,15 @@ import matplotlib
 import numpy as np
 
 from mri_gan.grids import image_grid, save_figure, save_png
+from mri_gan.metrics.registry import MEASURES
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
 def summary_rows(report: dict) -> list[tuple[str, str]]:
-    """(measure, value) lines for the terminal table and the page."""
-    swd, diversity, novelty = report["swd"], report["ms_ssim"], report["novelty"]
-    rows = [
-        ("SWD x1e3 real vs generated", f"{swd['real_vs_generated']['mean']:.2f}"),
-        ("SWD x1e3 real vs real (baseline)", f"{swd['real_vs_real']['mean']:.2f}"),
-        ("MS-SSIM real / generated", f"{diversity['real']:.3f} / {diversity['generated']:.3f}"
-         + ("  LIKELY MODE COLLAPSE" if diversity["likely_mode_collapse"] else "")),
-        ("possible copies of training images",
-         f"{novelty['possible_copies']} ({100 * novelty['possible_copy_share']:.1f}%)"),
-    ]  # fmt: skip
-    for key, label in (("fid", "FID"), ("relative_fd", "FD relative to real halves")):
-        rows.append((label, f"{report[key]['value']:.3f}" if report[key]["available"] else "unavailable"))
-    kid = report["kid"]
-    rows.append(("KID", f"{kid['mean']:.4f} ± {kid['std']:.4f}" if kid["available"] else "unavailable"))
-    pr = report["precision_recall"]
-    rows.append(
-        ("precision / recall", f"{pr['precision']:.3f} / {pr['recall']:.3f}" if pr["available"] else "unavailable")
-    )
+    """(measure, value) lines for the terminal table and the page, in the registry's order."""
+    rows = [row for name, measure in MEASURES.items() if name in report for row in measure.rows(report[name])]
     if "discriminator" in report:
         scores = report["discriminator"]
         rows.append(("discriminator accuracy / ROC AUC", f"{scores['accuracy']:.3f} / {scores['roc_auc']:.3f}"))
@@ -49,16 +34,7 @@ def summary_rows(report: dict) -> list[tuple[str, str]]:
 def _class_rows(name: str, measures: dict) -> list[tuple[str, str]]:
     if not measures["available"]:
         return [(f"[{name}]", f"unavailable: {measures['reason']}")]
-    swd, diversity, novelty = measures["swd"], measures["ms_ssim"], measures["novelty"]
-    rows = [
-        (f"[{name}] SWD x1e3 generated / real baseline",
-         f"{swd['real_vs_generated']['mean']:.2f} / {swd['real_vs_real']['mean']:.2f}"),
-        (f"[{name}] MS-SSIM real / generated", f"{diversity['real']:.3f} / {diversity['generated']:.3f}"),
-        (f"[{name}] possible copies", f"{novelty['possible_copies']} ({100 * novelty['possible_copy_share']:.1f}%)"),
-    ]  # fmt: skip
-    if measures["kid"]["available"]:
-        rows.append((f"[{name}] KID", f"{measures['kid']['mean']:.4f} ± {measures['kid']['std']:.4f}"))
-    return rows
+    return [(f"[{name}] {label}", value) for label, value in summary_rows(measures)]
 
 
 def format_table(report: dict) -> str:
@@ -71,11 +47,9 @@ def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.nda
     """Write report.json, report.png, report.html and closest_pairs.png (generated images
     above their nearest training images, closest first) into `out`; returns the JSON path."""
     out.mkdir(parents=True, exist_ok=True)
-    novelty = report["_novelty"]
-    public = {key: value for key, value in report.items() if not key.startswith("_")}
-    (out / "report.json").write_text(json.dumps(public, indent=2, default=_plain))
-    closest = np.argsort(novelty.nearest_distance)[:8]
-    pairs = np.concatenate([fake[closest], train[novelty.training_kept][novelty.nearest_index[closest]]])
+    (out / "report.json").write_text(json.dumps(report, indent=2, default=_plain))
+    closest = np.asarray(report["novelty"]["closest_pairs"], int)
+    pairs = np.concatenate([fake[closest[:, 0]], train[closest[:, 1]]])
     save_png(image_grid(pairs, columns=len(closest)), out / "closest_pairs.png")
 
     figure = plt.figure(figsize=(11, 8.5), dpi=100)
@@ -108,7 +82,7 @@ def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.nda
         "<!doctype html><meta charset='utf-8'><title>mri_gan evaluation</title>"
         f"<h1>mri_gan evaluation</h1><table>{table}</table>"
         f"<img alt='report' src='data:image/png;base64,{picture}'>"
-        f"<pre>{html.escape(json.dumps(public, indent=2, default=_plain))}</pre>"
+        f"<pre>{html.escape(json.dumps(report, indent=2, default=_plain))}</pre>"
     )
     return out / "report.json"
 

@@ -1,6 +1,5 @@
 """The image sets an evaluation compares, loaded from folders or generated from a run."""
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +9,11 @@ from PIL import Image
 
 from mri_gan.data import scan_image_folder
 from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
 from mri_gan.export import read_export_info
-from mri_gan.metrics.images import FolderImages, images_and_subjects, images_from_folder, labelled_images
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
+from mri_gan.run_record import training_data_path
 from mri_gan.sampling import latent_vectors
 
 
@@ -77,8 +77,8 @@ def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int)
             fake = generated_images(run.generator, num, seed)
         if (run.keras_models / "discriminator.keras").is_file():
             discriminator = keras.models.load_model(run.keras_models / "discriminator.keras")
-        if train_dir is None and run.config.is_file():
-            train_dir = json.loads(run.config.read_text())["config"]["data"]["path"]
+        if train_dir is None:
+            train_dir = training_data_path(run)
         description.update({"model": str(model_dir), "generated": num})
     else:
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))

@@ -13,9 +13,10 @@ discriminator (Miyato et al. 2018) wraps each of its convolutions and its dense 
 and replaces its batch norm, as in SN-GAN.
 
 The last layers compute in float32 under a mixed-precision policy, so the tanh image
-and the logit are float32 whatever the rest of the network runs in. The convolutions are
-Keras's, through `mri_gan.strided_conv` (a faster kernel gradient on small maps on CPUs),
-and batch norm runs TensorFlow's fused kernel on a single replica.
+and the logit are float32 whatever the rest of the network runs in. For training speed on
+CPUs the convolutions come from `strided_conv` (a faster kernel gradient on small maps) and
+batch norm from `fused_batch_norm` (TensorFlow's fused kernel on a single replica); the
+networks are saved with Keras's own layers (`mri_gan.models.portable`).
 """
 
 import math
@@ -24,8 +25,8 @@ import keras
 from keras import layers
 
 from mri_gan.errors import ConfigError
-from mri_gan.fused_batch_norm import FusedBatchNorm
-from mri_gan.strided_conv import StridedConv2D, StridedConv2DTranspose
+from mri_gan.models.fused_batch_norm import FusedBatchNorm
+from mri_gan.models.strided_conv import StridedConv2D, StridedConv2DTranspose
 
 SUPPORTED_RESOLUTIONS = (32, 64, 128, 256)
 
@@ -43,9 +44,10 @@ def _batch_norm(synchronized: bool, name: str):
     return FusedBatchNorm(momentum=0.9, epsilon=1e-5, gamma_initializer=gamma, name=name)
 
 
-def _check(resolution: int, latent_dim: int, width: int) -> int:
+def check_shape(resolution: int, latent_dim: int, width: int) -> int:
+    """The number of doublings from 4x4 to `resolution`; a shape the networks cannot take raises ConfigError."""
     if resolution not in SUPPORTED_RESOLUTIONS:
-        raise ConfigError(f"resolution must be one of {SUPPORTED_RESOLUTIONS}, got {resolution}")
+        raise ConfigError(f"resolution must be a power of two from 32 to 256 {SUPPORTED_RESOLUTIONS}, got {resolution}")
     if latent_dim < 1:
         raise ConfigError(f"latent_dim must be at least 1, got {latent_dim}")
     if width < 1:
@@ -75,7 +77,7 @@ def build_generator(
 
     Example: `build_generator(64)` has 512 channels at 4x4 and 64 at 32x32, as in the paper.
     """
-    doublings = _check(resolution, latent_dim, width)
+    doublings = check_shape(resolution, latent_dim, width)
     z = keras.Input((latent_dim,), name="z")
     inputs, x = z, z
     if num_classes:
@@ -115,7 +117,7 @@ def build_discriminator(
     Train on the logit (numerically stable cross-entropy); `keras.ops.sigmoid(logit)` is
     the probability that an image is real, which is what a classifier user reads.
     """
-    doublings = _check(resolution, 1, width)
+    doublings = check_shape(resolution, 1, width)
 
     def normalised(layer):
         return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
@@ -141,10 +143,3 @@ def build_discriminator(
     projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
     logit = layers.Add(dtype="float32", name="logit_with_projection")([logit, projection])
     return keras.Model([image, label], logit, name="discriminator")
-
-
-def class_count(network: keras.Model) -> int:
-    """Classes a conditional network takes as its second input (0 for an unconditional one)."""
-    if len(network.inputs) < 2:
-        return 0
-    return int(network.get_layer("label_embedding").input_dim)

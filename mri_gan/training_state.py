@@ -11,10 +11,10 @@ import os
 import tensorflow as tf
 
 
-class GanCheckpoint:
+class TrainingState:
     """Save and restore the training state of a compiled `DCGAN` (compiling builds its optimizers).
 
-    checkpoint = GanCheckpoint(gan, "runs/a/checkpoints")
+    checkpoint = TrainingState(gan, "runs/a/checkpoints")
     initial_epoch = checkpoint.restore_latest()  # 0 when there is none
     ...
     checkpoint.save(epoch=10)

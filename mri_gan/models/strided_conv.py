@@ -1,18 +1,18 @@
 """DCGAN's 4x4 stride-2 convolutions with a faster kernel gradient on small maps on CPUs.
 
 Every DCGAN layer is a 4x4, stride-2, "same" convolution (or its transpose). On CPUs,
-oneDNN takes the kernel gradient of the layer that meets the 4x4 map (e.g. 8x8x256 ->
-4x4x512) with a direct kernel that here took 92-213 ms at batch 128, up to twice the
-forward pass, because the sum runs over only batch x 16 positions. The same gradient is
-one matrix product per 2x2 block offset of the space-to-depth input (70-121 ms); the
-whole 64x64 training step measured +0 % to +16 % faster, median +6 %
-(`benchmarks/strided_conv.py`). The layers below compute exactly the convolution Keras
-does (same forward op, same input gradient) and change only how the kernel gradient is
-summed, so the algorithm and its results are the same up to float rounding.
+oneDNN takes the kernel gradient of the layers that meet the smallest maps (e.g. 8x8x256
+-> 4x4x512) with a direct kernel that is slower than the forward pass, because the sum
+runs over only batch x 16 (or 64) positions. The same gradient is one matrix product per
+2x2 block offset of the space-to-depth input, which oneDNN computes faster
+(benchmarks/README.md has the measured figures, `benchmarks/strided_conv.py` reproduces
+them). The layers below compute exactly the convolution Keras does (same forward op, same
+input gradient) and change only how the kernel gradient is summed, so the algorithm and
+its results are the same up to float rounding.
 
 Elsewhere they are Keras's layers: larger maps (where oneDNN's own gradient measured as
 fast or faster), odd or unknown sizes, other kernel/stride/padding settings, and GPUs
-(cuDNN's gradient).
+(cuDNN's gradient). Saved `.keras` files hold Keras's layers instead (`portable.py`).
 """
 
 import keras
