@@ -18,6 +18,7 @@ from mri_gan.callbacks import (
     ProgressLine,
     QualityMonitor,
     RealVsFake,
+    StandingStatistics,
     StopOnInterrupt,
 )
 from mri_gan.config import RunConfig
@@ -157,7 +158,13 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
         quality = [QualityMonitor(sample, every=settings.quality_every, plot_path=run.quality_plot,
                                   best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
                                   labels=sample_labels, info=_export_info(config, run, class_names))]  # fmt: skip
+    # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
+    standing = []
+    if settings.ema_decay:
+        standing = [StandingStatistics(periods=(settings.sample_every, settings.quality_every, settings.export_every),
+                                       seed=settings.seed)]  # fmt: skip
     return [
+        *standing,
         ProgressLine(len(scan.images), summary_every=settings.summary_every, stream=stream),
         ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=run.tensorboard, class_names=class_names),
         LossPlot(run.loss_plot, every=settings.sample_every, snapshots=settings.loss_snapshots,

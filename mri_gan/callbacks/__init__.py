@@ -8,6 +8,7 @@ from mri_gan.callbacks.loss_plot import LossPlot
 from mri_gan.callbacks.progress import ProgressLine
 from mri_gan.callbacks.quality import QualityMonitor
 from mri_gan.callbacks.real_vs_fake import RealVsFake
+from mri_gan.callbacks.standing_statistics import StandingStatistics
 
 __all__ = [
     "Checkpoint",
@@ -17,5 +18,6 @@ __all__ = [
     "ProgressLine",
     "QualityMonitor",
     "RealVsFake",
+    "StandingStatistics",
     "StopOnInterrupt",
 ]
