@@ -93,9 +93,9 @@ def clock(folder: Path, name: str, precision: str, args) -> ClockResult:
     config.validate()
     keras.utils.set_random_seed(args.seed)
     dataset, scan = folder_dataset(folder, resolution=config.model.resolution, batch_size=config.train.batch_size,
-                                   seed=args.seed)  # fmt: skip
+                                   seed=args.seed, **config.data.pipeline_options())  # fmt: skip
     real = images_from_folder(folder, config.model.resolution)
-    images_per_epoch = len(scan.images)
+    images_per_epoch = config.data.images_per_epoch(len(scan.images))
     every = max(1, round(args.check_images / images_per_epoch))
     max_epochs = math.ceil(args.max_minutes * 60 * 2000 / images_per_epoch)  # far more than fit in the time
     timer = QualityClock(real, every, images_per_epoch, args.target, args.max_minutes * 60, args.seed)

@@ -97,6 +97,7 @@ class DataConfig:
                                  group=SCANS)  # fmt: skip
     dicom_window: bool = option(False, "use each DICOM series' own WindowCenter/Width", group=SCANS)
     balance_classes: bool = option(False, "draw every class equally often (Kaggle: 155 yes / 98 no)", group=BEYOND)
+    mirror: bool = option(False, "add left-right mirrored copies of the images (an epoch doubles)", group=BEYOND)
 
     def slice_options(self) -> SliceOptions:
         try:
@@ -116,7 +117,12 @@ class DataConfig:
             "drop_duplicates": self.drop_duplicates,
             "slice_options": self.slice_options(),
             "balance_classes": self.balance_classes,
+            "mirror": self.mirror,
         }
+
+    def images_per_epoch(self, images: int) -> int:
+        """Training images per epoch for a folder of `images` usable images."""
+        return images * (2 if self.mirror else 1)
 
     def validate(self) -> None:
         check_section("data", self)

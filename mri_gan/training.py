@@ -165,7 +165,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
                                        seed=settings.seed)]  # fmt: skip
     return [
         *standing,
-        ProgressLine(len(scan.images), summary_every=settings.summary_every, stream=stream),
+        ProgressLine(config.data.images_per_epoch(len(scan.images)), settings.summary_every, stream=stream),
         ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=run.tensorboard, class_names=class_names),
         LossPlot(run.loss_plot, every=settings.sample_every, snapshots=settings.loss_snapshots,
                  history_csv=run.history),

@@ -48,3 +48,21 @@ def test_batches_come_without_tf_data_autotuning(labelled_folder):
     """Autotuning's thread made every epoch's iterator teardown wait about a second (see pipeline.py)."""
     dataset, _ = folder_dataset(labelled_folder, resolution=32, batch_size=4)
     assert dataset.options().autotune.enabled is False
+
+
+def unbatched(dataset) -> tuple[np.ndarray, np.ndarray]:
+    batches = list(dataset)
+    return np.concatenate([x.numpy() for x, _ in batches]), np.concatenate([y.numpy() for _, y in batches])
+
+
+def test_mirror_adds_a_flipped_copy_of_every_image_and_doubles_the_epoch(labelled_folder):
+    plain, _ = folder_dataset(labelled_folder, resolution=32, batch_size=4, shuffle=False, with_labels=True)
+    mirrored, _ = folder_dataset(labelled_folder, resolution=32, batch_size=4, shuffle=False, with_labels=True,
+                                 mirror=True)  # fmt: skip
+    images, labels = unbatched(plain)
+    doubled, doubled_labels = unbatched(mirrored)
+    assert len(doubled) == 2 * len(images) == 16
+    np.testing.assert_array_equal(doubled[: len(images)], images)
+    np.testing.assert_array_equal(doubled[len(images) :], images[:, :, ::-1])
+    np.testing.assert_array_equal(doubled_labels, np.concatenate([labels, labels]))
+    assert not np.array_equal(images, images[:, :, ::-1])  # the test images are not symmetric themselves

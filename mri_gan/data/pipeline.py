@@ -71,6 +71,7 @@ def batched(
     seed: int | None = 0,
     drop_remainder: bool = False,
     balance_classes: int = 0,
+    mirror: bool = False,
 ) -> tf.data.Dataset:
     """Cache, shuffle, batch and prefetch a dataset of decoded images.
 
@@ -78,8 +79,11 @@ def batched(
     disk) or a file path prefix (decoded once to disk; for sets larger than memory).
     The shuffle buffer holds the whole set, reshuffled each epoch from `seed`.
     `balance_classes` (the number of classes of an (image, label) dataset) draws every
-    class equally often instead, as many images per epoch as the set has.
+    class equally often instead, as many images per epoch as the set has. `mirror` adds a
+    left-right flipped copy of every image (brains are near-symmetric), doubling the epoch.
     """
+    if mirror:
+        dataset = dataset.concatenate(dataset.map(_flipped, num_parallel_calls=PARALLEL_CALLS))
     if cache == CACHE_IN_MEMORY:
         dataset = dataset.cache()
     elif cache != NO_CACHE:
@@ -97,6 +101,12 @@ def batched(
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     batches = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(PREFETCH_BATCHES)
     return batches.with_options(options)
+
+
+def _flipped(image, *label):
+    """The image mirrored left-right (its label, if any, unchanged)."""
+    flipped = tf.reverse(image, axis=[-2])
+    return (flipped, *label) if label else flipped
 
 
 def class_balanced(dataset: tf.data.Dataset, num_classes: int, seed: int | None) -> tf.data.Dataset:
@@ -134,11 +144,13 @@ def folder_dataset(
     drop_duplicates: bool = False,
     slice_options: SliceOptions | None = None,
     balance_classes: bool = False,
+    mirror: bool = False,
 ) -> tuple[tf.data.Dataset, FolderScan]:
     """Batches of training images from a folder, and the scan that says what was used.
 
     NIfTI volumes and DICOM series in the folder are sliced first (`slice_options`).
-    `balance_classes` draws each class subfolder equally often (batches carry labels).
+    `balance_classes` draws each class subfolder equally often (batches carry labels);
+    `mirror` adds left-right flipped copies (an epoch then has twice the images).
 
     Example:
 
@@ -166,5 +178,5 @@ def folder_dataset(
         clip_percentiles=clip_percentiles,
     )
     dataset = batched(images, batch_size, cache=cache, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder,
-                      balance_classes=len(scan.class_names) if balance_classes else 0)  # fmt: skip
+                      balance_classes=len(scan.class_names) if balance_classes else 0, mirror=mirror)  # fmt: skip
     return dataset, scan
