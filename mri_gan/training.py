@@ -13,6 +13,7 @@ import numpy as np
 from mri_gan.callbacks import (
     Checkpoint,
     ExportGenerator,
+    GanHealth,
     ImageGrid,
     LossPlot,
     ProgressLine,
@@ -158,6 +159,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
         quality = [QualityMonitor(sample, every=settings.quality_every, plot_path=run.quality_plot,
                                   best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
                                   labels=sample_labels, info=_export_info(config, run, class_names))]  # fmt: skip
+    health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None)
     # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
     standing = []
     if settings.ema_decay:
@@ -171,6 +173,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
                  history_csv=run.history),
         RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
         *quality,
+        health,
         keras.callbacks.CSVLogger(str(run.history), append=True),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
     ]  # fmt: skip

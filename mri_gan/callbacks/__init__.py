@@ -2,6 +2,7 @@
 
 from mri_gan.callbacks.checkpoint import Checkpoint
 from mri_gan.callbacks.export_generator import ExportGenerator
+from mri_gan.callbacks.gan_health import GanHealth
 from mri_gan.callbacks.image_grid import ImageGrid
 from mri_gan.callbacks.interrupt import StopOnInterrupt
 from mri_gan.callbacks.loss_plot import LossPlot
@@ -13,6 +14,7 @@ from mri_gan.callbacks.standing_statistics import StandingStatistics
 __all__ = [
     "Checkpoint",
     "ExportGenerator",
+    "GanHealth",
     "ImageGrid",
     "LossPlot",
     "ProgressLine",

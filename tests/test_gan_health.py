@@ -1,0 +1,30 @@
+"""GanHealth warns, with what to try, when the discriminator has won or the samples have collapsed."""
+
+import logging
+import math
+
+from mri_gan.callbacks import GanHealth
+
+
+def epochs(callback, rows):
+    for epoch, logs in enumerate(rows):
+        callback.on_epoch_end(epoch, dict(logs))
+
+
+def test_a_winning_discriminator_is_reported_once_after_patience_epochs(caplog):
+    health = GanHealth(patience=3)
+    with caplog.at_level(logging.WARNING, logger="mri_gan"):
+        epochs(health, [{"d_real": 0.97, "d_fake": 0.02}] * 2 + [{"d_real": 0.6, "d_fake": 0.4}])
+        assert not caplog.records  # two epochs, then it recovered
+        epochs(health, [{"d_real": 0.97, "d_fake": 0.02}] * 5)
+    assert len(caplog.records) == 1
+    assert "discriminator has won for 3 epochs" in caplog.records[0].getMessage()
+    assert "--augment" in caplog.records[0].getMessage()
+
+
+def test_collapsed_diversity_is_reported_when_ms_ssim_passes_twice_the_real_one(caplog):
+    health = GanHealth(real_ms_ssim=0.2)
+    with caplog.at_level(logging.WARNING, logger="mri_gan"):
+        epochs(health, [{"ms_ssim": 0.35}, {"ms_ssim": math.nan}, {"ms_ssim": 0.45}, {"ms_ssim": 0.5}])
+    assert len(caplog.records) == 1
+    assert "MS-SSIM 0.450 inside the generated set, 0.200 inside the real one" in caplog.records[0].getMessage()
