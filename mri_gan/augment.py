@@ -7,13 +7,15 @@ the discriminator from memorising without changing what the generator must produ
 
 Policies, joined by commas: `color` (brightness and contrast), `translation` (shift by
 up to 1/8 of the side, filling with black) and `cutout` (a black square of half the
-side). Images are in [-1, 1] with a black (-1) background, as the pipeline makes them.
+side); `ada` adds adaptive discriminator augmentation (`mri_gan.ada`), applied after these.
+Images are in [-1, 1] with a black (-1) background, as the pipeline makes them.
 """
 
 import keras
 from keras import ops
 
-POLICIES = ("color", "translation", "cutout")
+ADAPTIVE = "ada"
+POLICIES = ("color", "translation", "cutout", ADAPTIVE)
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
@@ -26,9 +28,10 @@ def parse_policy(policy: str) -> tuple[str, ...]:
 
 
 def diff_augment(images, policy: tuple[str, ...], seed_generator):
-    """Apply each augmentation of `policy`, with its own random draw per image."""
+    """Apply each DiffAugment operation of `policy` (not `ada`, which has its own p), with its own draw per image."""
     for name in policy:
-        images = AUGMENTATIONS[name](images, seed_generator)
+        if name != ADAPTIVE:
+            images = AUGMENTATIONS[name](images, seed_generator)
     return images
 
 

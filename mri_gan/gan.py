@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from mri_gan.augment import diff_augment, parse_policy
+from mri_gan.ada import AdaController, ada_augment
+from mri_gan.augment import ADAPTIVE, diff_augment, parse_policy
 from mri_gan.config import check_option
 from mri_gan.errors import ConfigError
 from mri_gan.losses import loss_spec, r1_penalty
@@ -67,6 +68,8 @@ class DCGAN(keras.Model):
         r1_gamma: float = 0.0,
         ema_decay: float = 0.0,
         num_classes: int = 0,
+        ada_target: float = 0.6,
+        ada_speed_images: int = 100_000,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -74,6 +77,7 @@ class DCGAN(keras.Model):
         check_option("train", "ema_decay", ema_decay)
         check_option("train", "r1_gamma", r1_gamma)
         self.augment_policy = parse_policy(augment)
+        self.ada = AdaController(ada_target, speed_images=ada_speed_images) if ADAPTIVE in self.augment_policy else None
         self.adversarial_loss = loss_spec(loss)
         if label_smoothing and not self.adversarial_loss.label_smoothing:
             raise ConfigError(f"label smoothing does not apply to the {loss!r} loss")
@@ -93,9 +97,8 @@ class DCGAN(keras.Model):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.resolution = int(generator.outputs[0].shape[1])
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy")
-        }
+        logged = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", *(("ada_p",) if self.ada else ()))
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in logged}
         self.built = True  # both networks are built; nothing to infer from the data (fit under a strategy asks)
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
@@ -164,6 +167,8 @@ class DCGAN(keras.Model):
                     d_loss += self.adversarial_loss.penalty_weight * penalty
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
             d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
+            if self.ada is not None:
+                self.ada.update(real_logits, self.adversarial_loss.decision_logit, ops.shape(real)[0] * replicas)
             self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
@@ -182,6 +187,8 @@ class DCGAN(keras.Model):
         self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
         self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
         self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
+        if self.ada is not None:
+            self.trackers["ada_p"].update_state(self.ada.p)
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces multi-worker logs with a mean over axis 0, which a scalar lacks.
@@ -205,8 +212,12 @@ class DCGAN(keras.Model):
             copy.assign(statistic)
 
     def augment(self, images):
-        """DiffAugment of the images the discriminator sees (identity when the policy is empty)."""
-        return diff_augment(images, self.augment_policy, self.seed_generator) if self.augment_policy else images
+        """DiffAugment, then ADA with the current p, of the images the discriminator sees (identity when off)."""
+        if self.augment_policy:
+            images = diff_augment(images, self.augment_policy, self.seed_generator)
+        if self.ada is not None:
+            images = ada_augment(images, self.ada.p, self.seed_generator)
+        return images
 
     def generate(self, num: int, seed: int = 0, batch_size: int = 256, label: int | None = None) -> np.ndarray:
         """`num` generated images as uint8 [num, H, W, 1], the same for the same seed.

@@ -1,14 +1,18 @@
 """Checkpoints of a whole training state: both networks (and the EMA generator), both
-optimizers, the epoch counter and the state of the noise generator, so a resumed run continues exactly.
+optimizers, the epoch counter, the state of the noise generator and ADA's p, so a resumed
+run continues exactly.
 
 Built on `tf.train.CheckpointManager`, which writes the data files first and the
 small "checkpoint" index last and atomically: a crash while writing leaves the
 previous checkpoint as the latest one.
 """
 
+import logging
 import os
 
 import tensorflow as tf
+
+logger = logging.getLogger(__name__)
 
 
 class TrainingState:
@@ -18,19 +22,27 @@ class TrainingState:
     initial_epoch = checkpoint.restore_latest()  # 0 when there is none
     ...
     checkpoint.save(epoch=10)
+
+    A run resumed with an option its checkpoint lacks (`--ema-decay`, `--augment ada`)
+    starts that part afresh: the EMA generator from the restored generator, ADA at p = 0.
     """
 
     def __init__(self, gan, directory: str | os.PathLike, max_to_keep: int = 3):
+        self.gan = gan
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
-        self.checkpoint = tf.train.Checkpoint(
-            generator=gan.generator,
+        self.parts = {
+            "generator": gan.generator,
+            "discriminator": gan.discriminator,
+            "d_optimizer": gan.d_optimizer,
+            "g_optimizer": gan.g_optimizer,
+            "noise_state": gan.seed_generator.state,
+            "epoch": self.epoch,
+        }
+        self.optional = {
             **({"ema_generator": gan.ema_generator} if gan.ema_generator is not None else {}),
-            discriminator=gan.discriminator,
-            d_optimizer=gan.d_optimizer,
-            g_optimizer=gan.g_optimizer,
-            noise_state=gan.seed_generator.state,
-            epoch=self.epoch,
-        )
+            **(gan.ada.variables() if gan.ada is not None else {}),
+        }
+        self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)
 
     @property
@@ -47,5 +59,12 @@ class TrainingState:
         latest = tf.train.latest_checkpoint(os.fspath(directory)) if directory else self.latest
         if latest is None:
             return 0
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
+        saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
+        present = {name: part for name, part in self.optional.items() if name in saved}
+        tf.train.Checkpoint(**self.parts, **present).restore(latest).assert_existing_objects_matched()
+        new = sorted(set(self.optional) - set(present))
+        if new:
+            logger.info("%s has no %s: starting it now", latest, ", ".join(new))
+        if "ema_generator" in new:
+            self.gan.ema_generator.set_weights(self.gan.generator.get_weights())
         return int(self.epoch.numpy())

@@ -67,6 +67,19 @@ def test_ema_generator_is_checkpointed_and_restored(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+def test_ema_added_when_resuming_starts_from_the_restored_generator_and_ada_from_zero(tmp_path):
+    from mri_gan.training_state import TrainingState
+
+    gan = options_gan()
+    gan.train_step(real_batch())
+    TrainingState(gan, tmp_path).save(epoch=1)
+    resumed = options_gan(seed=9, ema_decay=0.5, augment="ada")
+    assert TrainingState(resumed, tmp_path).restore_latest() == 1
+    for average, trained in zip(resumed.ema_generator.weights, gan.generator.weights, strict=True):
+        np.testing.assert_array_equal(average.numpy(), trained.numpy())
+    assert float(resumed.ada.p.numpy()) == 0.0
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_each_loss_trains_with_finite_values_and_changes_both_networks(loss):
     gan = options_gan(loss=loss, r1_gamma=1.0 if loss == "hinge" else 0.0)

@@ -11,7 +11,7 @@ import keras
 
 
 class ProgressLine(keras.callbacks.Callback):
-    """Live line: epoch, step, losses, D(x), D(G(z)), images/s, ETA; a summary every N epochs.
+    """Live line: epoch, step, losses, D(x), D(G(z)), ADA's p (when on), images/s, ETA; a summary every N epochs.
 
     Use with `fit(..., verbose=0)`. `images_per_epoch` gives the images/s figure.
     """
@@ -66,6 +66,7 @@ class ProgressLine(keras.callbacks.Callback):
             f"g_loss {_get(logs, 'g_loss'):.3f}",
             f"D(x) {_get(logs, 'd_real'):.2f}",
             f"D(G(z)) {_get(logs, 'd_fake'):.2f}",
+            *([f"ADA p {_get(logs, 'ada_p'):.2f}"] if "ada_p" in logs else []),
             f"{speed:.0f} img/s" if speed else "- img/s",
             f"ETA {_duration(remaining)}" if remaining is not None else "ETA -",
         ]

@@ -1,0 +1,79 @@
+"""Adaptive discriminator augmentation: the pipeline's properties and p's control loop."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mri_gan.ada import AdaController, ada_augment
+from mri_gan.gan import DCGAN
+from mri_gan.models import build_discriminator, build_generator
+
+
+def images(count=16, size=32, seed=0) -> tf.Tensor:
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:size, 0:size]
+    disk = ((rows - size / 2) ** 2 + (cols - size / 3) ** 2 < (size / 4) ** 2).astype("float32")
+    return tf.constant(disk[None, ..., None] * rng.uniform(0.5, 1.5, (count, 1, 1, 1)) - 1.0, tf.float32)
+
+
+def test_p_zero_is_no_augmentation_and_p_one_changes_every_image_within_shape_and_range():
+    x = images()
+    np.testing.assert_array_equal(ada_augment(x, 0.0, keras.random.SeedGenerator(0)).numpy(), x.numpy())
+    augmented = ada_augment(x, 1.0, keras.random.SeedGenerator(0)).numpy()
+    assert augmented.shape == x.shape and augmented.dtype == np.float32
+    assert augmented.min() >= -1.0 and augmented.max() <= 1.0
+    assert all(not np.allclose(a, b, atol=1e-3) for a, b in zip(augmented, x.numpy(), strict=True))
+
+
+def test_each_share_of_images_follows_p():
+    x = images(400)
+    changed = np.abs(ada_augment(x, 0.2, keras.random.SeedGenerator(3)).numpy() - x.numpy()).max(axis=(1, 2, 3)) > 1e-4
+    expected = 1 - 0.8**6  # six operations, each applied with probability 0.2 (a flip applies half the time: fewer)
+    assert 0.5 * expected < changed.mean() < expected + 0.1, changed.mean()
+
+
+def test_the_pipeline_is_differentiable_to_first_and_second_order():
+    x = images(4)
+    weights = tf.constant(np.random.default_rng(1).normal(size=x.shape).astype("float32"))
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            value = tf.reduce_sum(tf.sin(3 * ada_augment(x, 1.0, keras.random.SeedGenerator(5))) * weights)
+        gradient = inner.gradient(value, x)
+        penalty = tf.reduce_sum(tf.square(gradient))  # R1 takes the gradient of a gradient
+    second = outer.gradient(penalty, x)
+    assert gradient is not None and np.abs(gradient.numpy()).sum() > 0 and np.isfinite(gradient.numpy()).all()
+    assert second is not None and np.isfinite(second.numpy()).all()
+
+
+@pytest.mark.parametrize(("logit", "start", "direction"), [(3.0, 0.0, 1), (-3.0, 0.5, -1), (0.2, 0.3, 1)])
+def test_p_rises_while_the_discriminator_is_sure_of_real_images_and_falls_when_it_is_not(logit, start, direction):
+    controller = AdaController(target=0.6, interval=4, speed_images=1000)
+    controller.p.assign(start)
+    for _ in range(8):  # two adjustments of batch 32 x 4 steps: 0.128 each
+        controller.update(tf.fill((32, 1), logit), 0.0, 32)
+    assert float(controller.p.numpy()) == pytest.approx(np.clip(start + direction * 0.256, 0, 1), abs=1e-6)
+
+
+def test_a_gan_with_ada_logs_p_trains_and_checkpoints_it(tmp_path):
+    from mri_gan.training_state import TrainingState
+
+    def gan():
+        keras.utils.set_random_seed(0)
+        model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="ada",
+                      ada_speed_images=64)  # fmt: skip
+        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+        return model
+
+    trained = gan()
+    logs = {}
+    for _ in range(8):
+        logs = trained.train_step(images(16).numpy())
+    assert "ada_p" in logs and np.isfinite(float(logs["ada_p"]))
+    trained.ada.p.assign(0.375)
+    TrainingState(trained, tmp_path).save(epoch=1)
+    restored = gan()
+    assert TrainingState(restored, tmp_path).restore_latest() == 1
+    assert float(restored.ada.p.numpy()) == 0.375
