@@ -1,0 +1,159 @@
+"""Quality against compute: one configuration trained and judged every K training images.
+
+    python experiments/quality_curve.py --data ../shared/datasets/brain_tumor_dataset --out runs/curves/paper \
+        --config experiments/paper.toml --images 1000000
+    python experiments/quality_curve.py --data ../shared/datasets/brain_tumor_dataset --out runs/curves/small \
+        --config experiments/small_data.toml --images 1000000 --every 50000 -- --augment ada --mirror
+
+Trains through `DCGAN.fit` with the configuration (`--config`, then any `fit` flags after
+`--`). Every `--every` training images it generates as many images as the folder has and
+measures them as `python -m mri_gan.evaluate` does: SWD over the real-vs-real baseline,
+MS-SSIM inside the generated set over the real set's, possible copies, and the
+discriminator's ROC AUC on real vs generated images (0.5: it cannot tell them apart). The
+clock counts training only. Writes `curve.csv` (images seen, minutes, the measures, ADA's
+p) and `curve.png`, plus a grid of the final generator's images beside real ones.
+"""
+
+import argparse
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+
+import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before TF is imported)
+
+# isort: split
+import keras
+import numpy as np
+
+from mri_gan.config import RunConfig
+from mri_gan.data import default_dataset_dir, folder_dataset
+from mri_gan.evaluation import evaluate_images, images_from_folder
+from mri_gan.fit import parser as fit_parser
+from mri_gan.fit import resolve
+from mri_gan.grids import image_grid, save_figure, save_png
+from mri_gan.hardware import read_cpu
+from mri_gan.precision import choose_precision
+from mri_gan.training import build_gan
+
+COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc", "ada_p")
+
+
+class QualityCurve(keras.callbacks.Callback):
+    """Every `every_epochs` epochs, the evaluation's headline numbers as one row; optionally stop at a target.
+
+    `stop_at_swd_ratio` ends training at the first check whose SWD ratio is at most that
+    value; `max_seconds` after that much training time.
+    """
+
+    def __init__(self, real, every_epochs: int, images_per_epoch: int, seed: int = 0, csv_path=None,
+                 stop_at_swd_ratio: float | None = None, max_seconds: float = math.inf):  # fmt: skip
+        super().__init__()
+        self.real, self.every_epochs, self.images_per_epoch, self.seed = real, every_epochs, images_per_epoch, seed
+        self.csv_path = Path(csv_path) if csv_path else None
+        self.stop_at_swd_ratio, self.max_seconds = stop_at_swd_ratio, max_seconds
+        self.train_seconds = 0.0
+        self.rows: list[dict] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.train_seconds += time.perf_counter() - self.started
+        done = epoch + 1
+        if done % self.every_epochs and done != self.params.get("epochs"):
+            return
+        row = self.measure(done * self.images_per_epoch, (logs or {}).get("ada_p"))
+        print("    " + "  ".join(f"{name} {row[name]:.3g}" if isinstance(row[name], float) else f"{name} {row[name]}"
+                                 for name in COLUMNS), flush=True)  # fmt: skip
+        reached = self.stop_at_swd_ratio is not None and row["swd_ratio"] <= self.stop_at_swd_ratio
+        if reached or self.train_seconds >= self.max_seconds:
+            self.model.stop_training = True
+
+    def measure(self, images_seen: int, ada_p) -> dict:
+        fake = self.model.generate(len(self.real), seed=self.seed)
+        report = evaluate_images(self.real, fake, self.real, discriminator=self.model.discriminator, seed=self.seed,
+                                 measures=("swd", "ms_ssim", "novelty"))  # fmt: skip
+        row = {
+            "images_seen": images_seen,
+            "minutes": self.train_seconds / 60,
+            "swd_ratio": report["swd"]["ratio_to_baseline"],
+            "ms_ssim_ratio": report["ms_ssim"]["generated"] / report["ms_ssim"]["real"],
+            "possible_copies": report["novelty"]["possible_copies"],
+            "d_roc_auc": report["discriminator"]["roc_auc"],
+            "ada_p": float(ada_p) if ada_p is not None else math.nan,
+        }
+        self.rows.append(row)
+        if self.csv_path:
+            with self.csv_path.open("w", newline="") as handle:
+                writer = csv.DictWriter(handle, COLUMNS)
+                writer.writeheader()
+                writer.writerows(self.rows)
+        return row
+
+
+def plot_curve(rows: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images = [row["images_seen"] / 1000 for row in rows]
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4), dpi=90)
+    for axis, (name, label, goal) in zip(axes, [("swd_ratio", "SWD / real-vs-real baseline", 1.5),
+                                                ("ms_ssim_ratio", "MS-SSIM generated / real", 1.15),
+                                                ("d_roc_auc", "discriminator ROC AUC", 0.5)], strict=True):  # fmt: skip
+        axis.plot(images, [row[name] for row in rows], marker="o")
+        axis.axhline(goal, color="gray", linestyle="--", label=f"target {goal}")
+        axis.set_title(label)
+        axis.set_xlabel("thousand training images")
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.suptitle(title)
+    figure.tight_layout()
+    save_figure(figure, path)
+
+
+def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, images: int,
+                stop_at_swd_ratio=None, max_seconds=math.inf) -> QualityCurve:  # fmt: skip
+    """Train `config` on `folder` for `images` training images, measuring every `every_images`."""
+    keras.utils.set_random_seed(config.train.seed)
+    dataset, scan = folder_dataset(folder, resolution=config.model.resolution, batch_size=config.train.batch_size,
+                                   seed=config.train.seed, with_labels=config.model.conditional,
+                                   **config.data.pipeline_options())  # fmt: skip
+    per_epoch = config.data.images_per_epoch(len(scan.images))
+    real = images_from_folder(folder, config.model.resolution)
+    curve = QualityCurve(real, max(1, round(every_images / per_epoch)), per_epoch, config.train.seed,
+                         out / "curve.csv", stop_at_swd_ratio, max_seconds)  # fmt: skip
+    gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
+    gan.fit(dataset, epochs=math.ceil(images / per_epoch), callbacks=[curve], verbose=0, shuffle=False)
+    save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
+    return curve
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    own, fit_flags = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, help="image folder (default: the built-in dataset)")
+    p.add_argument("--out", type=Path, required=True, help="folder for curve.csv, curve.png, final_grid.png")
+    p.add_argument("--config", type=Path, help="TOML configuration, e.g. experiments/small_data.toml")
+    p.add_argument("--images", type=int, default=1_000_000, help="training images in all (default 1,000,000)")
+    p.add_argument("--every", type=int, default=50_000, help="training images between measurements")
+    args = p.parse_args(own)
+    folder = args.data or default_dataset_dir()
+    config_flags = ["--config", str(args.config)] if args.config else []
+    config, _ = resolve(fit_parser().parse_args([*config_flags, "--data", str(folder), *fit_flags,
+                                                 "--out", str(args.out / "unused")]))  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"CPU: {read_cpu().describe()}; precision {choose_precision(config.train.precision).describe()}")
+    curve = train_curve(folder, config, args.out, args.every, args.images)
+    title = f"{args.config.name if args.config else 'defaults'} {' '.join(fit_flags)} on {folder.name}"
+    plot_curve(curve.rows, args.out / "curve.png", title)
+    print(f"Curve: {args.out / 'curve.csv'}, {args.out / 'curve.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
