@@ -25,7 +25,7 @@ from mri_gan.metrics.registry import selectable_measures
 from mri_gan.models import ARCHITECTURES, SUPPORTED_RESOLUTIONS
 from mri_gan.precision import PRECISIONS
 
-JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}  # the flag's values and what keras.Model.compile takes
 
 
 @dataclass(frozen=True)

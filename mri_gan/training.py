@@ -22,7 +22,7 @@ from mri_gan.callbacks import (
     StandingStatistics,
     StopOnInterrupt,
 )
-from mri_gan.config import RunConfig
+from mri_gan.config import JIT_COMPILE, RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.gan import DCGAN
@@ -33,8 +33,6 @@ from mri_gan.run_record import write_run_record
 from mri_gan.training_state import TrainingState
 
 logger = logging.getLogger(__name__)
-
-JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 
 
 @dataclass
