@@ -18,4 +18,8 @@ class DataNotFoundError(FileNotFoundError):
     """A file or folder a user named does not exist."""
 
 
-USER_ERRORS = (ConfigError, DataError, DataNotFoundError)
+class TrainingDiverged(RuntimeError):
+    """Training produced non-finite losses (e.g. a learning rate far too large); the last good state is kept."""
+
+
+USER_ERRORS = (ConfigError, DataError, DataNotFoundError, TrainingDiverged)

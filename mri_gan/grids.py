@@ -28,7 +28,7 @@ def save_png(pixels: np.ndarray, path: str | os.PathLike) -> Path:
     """Write a PNG via a temporary file and a rename, so a crash never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     Image.fromarray(pixels).save(partial, format="PNG")
     os.replace(partial, path)
     return path
@@ -40,7 +40,7 @@ def save_figure(figure, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     figure.savefig(partial, format="png")
     plt.close(figure)
     os.replace(partial, path)

@@ -14,6 +14,7 @@ from mri_gan.config import RunConfig
 from mri_gan.hardware import read_cpu
 from mri_gan.precision import PrecisionChoice
 from mri_gan.run_directory import RunDirectory
+from mri_gan.run_guard import process_unique
 
 
 def write_run_record(
@@ -43,7 +44,7 @@ def write_run_record(
         "command": sys.argv,
         "starts": starts,
     }
-    partial = run.config.with_name(f".{run.config.name}.partial")
+    partial = process_unique(run.config)
     partial.write_text(json.dumps(record, indent=2))
     partial.replace(run.config)
 

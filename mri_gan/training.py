@@ -21,14 +21,17 @@ from mri_gan.callbacks import (
     RealVsFake,
     StandingStatistics,
     StopOnInterrupt,
+    StopOnNonFinite,
 )
 from mri_gan.config import JIT_COMPILE, RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
+from mri_gan.errors import TrainingDiverged
 from mri_gan.gan import DCGAN
 from mri_gan.models import architecture
 from mri_gan.precision import choose_precision, dtype_policy
 from mri_gan.run_directory import RunDirectory
+from mri_gan.run_guard import claim_run_folder, process_unique, run_lock
 from mri_gan.run_record import write_run_record
 from mri_gan.training_state import TrainingState
 
@@ -84,11 +87,13 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
     chief_run = RunDirectory(out)
     if is_chief(strategy):
         run = chief_run
+        claim_run_folder(run)
     else:
         run = RunDirectory(tempfile.mkdtemp(prefix=f"mri_gan-{worker_name(strategy)}-"))
         logger.info("Worker %s writes into %s (deleted at the end)", worker_name(strategy), run.root)
     try:
-        return _train(config, run, chief_run, strategy, stream)
+        with run_lock(run):
+            return _train(config, run, chief_run, strategy, stream)
     finally:
         if run is not chief_run:
             shutil.rmtree(run.root, ignore_errors=True)
@@ -113,6 +118,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         gan = build_gan(config, len(class_names))
         checkpoint = TrainingState(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
+        for optimizer in (gan.d_optimizer, gan.g_optimizer):
+            optimizer.learning_rate = config.train.lr  # the checkpoint restored the old rate; --lr now wins
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)
@@ -125,7 +132,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
     checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
     interrupt = StopOnInterrupt()
-    callbacks = _callbacks(config, run, dataset, scan, class_names, stream)
+    diverged = StopOnNonFinite()
+    callbacks = [diverged, *_callbacks(config, run, dataset, scan, class_names, stream)]
     train_settings = config.train
     gan.fit(
         dataset,
@@ -136,6 +144,13 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         shuffle=False,
     )
     epochs_done = checkpointing.saved_at or initial_epoch
+    if diverged.diverged_at:
+        epoch, step = diverged.diverged_at
+        raise TrainingDiverged(
+            f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. The last good "
+            f"checkpoint (epoch {epochs_done}) and export in {run.root} are kept. Lower --lr (it is "
+            f"{config.train.lr:g}) or add --r1-gamma, then continue with --out {run.root}."
+        )
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
@@ -198,7 +213,7 @@ def _drop_history_after(history: Path, epochs_done: int) -> None:
     with history.open(newline="") as handle:
         rows = list(csv.reader(handle))
     kept = [rows[0]] + [row for row in rows[1:] if row and int(row[0]) < epochs_done] if rows else []
-    partial = history.with_name(f".{history.name}.partial")
+    partial = process_unique(history)
     with partial.open("w", newline="") as handle:
         csv.writer(handle).writerows(kept)
     partial.replace(history)

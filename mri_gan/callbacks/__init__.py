@@ -6,6 +6,7 @@ from mri_gan.callbacks.gan_health import GanHealth
 from mri_gan.callbacks.image_grid import ImageGrid
 from mri_gan.callbacks.interrupt import StopOnInterrupt
 from mri_gan.callbacks.loss_plot import LossPlot
+from mri_gan.callbacks.non_finite import StopOnNonFinite
 from mri_gan.callbacks.progress import ProgressLine
 from mri_gan.callbacks.quality import QualityMonitor
 from mri_gan.callbacks.real_vs_fake import RealVsFake
@@ -22,4 +23,5 @@ __all__ = [
     "RealVsFake",
     "StandingStatistics",
     "StopOnInterrupt",
+    "StopOnNonFinite",
 ]

@@ -1,8 +1,13 @@
 """`Checkpoint`: save the whole training state every N epochs and when training ends."""
 
+import logging
+
 import keras
 
+from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.training_state import TrainingState
+
+logger = logging.getLogger(__name__)
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -32,5 +37,9 @@ class Checkpoint(keras.callbacks.Callback):
             self._save()
 
     def _save(self) -> None:
+        if not (finite_weights(self.model.generator) and finite_weights(self.model.discriminator)):
+            logger.warning("epoch %d: the networks have non-finite weights; the last checkpoint (epoch %s) is kept",
+                           self.epochs_done, self.saved_at)  # fmt: skip
+            return
         self.checkpoint.save(self.epochs_done)
         self.saved_at = self.epochs_done

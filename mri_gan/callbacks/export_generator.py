@@ -1,12 +1,16 @@
 """`ExportGenerator`: the generator as a SavedModel (and `.keras` files) at the end of training."""
 
+import logging
 import os
 from pathlib import Path
 
 import keras
 
+from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.export import export_generator
 from mri_gan.models import portable_copy
+
+logger = logging.getLogger(__name__)
 
 
 class ExportGenerator(keras.callbacks.Callback):
@@ -37,8 +41,11 @@ class ExportGenerator(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self.export()
 
-    def export(self) -> Path:
+    def export(self) -> Path | None:
         generator = self.model.sampling_generator
+        if not (finite_weights(generator) and finite_weights(self.model.discriminator)):
+            logger.warning("epoch %d: the generator has non-finite weights; the last export is kept", self.epochs_done)
+            return None
         export_generator(generator, self.directory, {**self.info, "epochs": self.epochs_done})
         if self.keras_dir:
             self.keras_dir.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ import keras
 import matplotlib
 import numpy as np
 
+from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.export import export_generator
 from mri_gan.grids import save_figure
 from mri_gan.metrics.registry import MEASURES, selectable_measures
@@ -79,7 +80,9 @@ class QualityMonitor(keras.callbacks.Callback):
 
     def _keep_if_best(self, epoch: int, values) -> None:
         score = self._score(values)
-        if self.best_dir is None or (self.best is not None and score >= self.best):
+        if self.best_dir is None or not math.isfinite(score) or (self.best is not None and score >= self.best):
+            return
+        if not finite_weights(self.model.sampling_generator):
             return
         self.best = score
         export_generator(self.model.sampling_generator, self.best_dir,

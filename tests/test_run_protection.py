@@ -1,0 +1,66 @@
+"""Run folders are protected: foreign folders refused, one process at a time, divergence stops the run."""
+
+import json
+
+import numpy as np
+from conftest import run_module
+
+from mri_gan.run_directory import RunDirectory
+from mri_gan.run_guard import MARKER, run_lock
+
+TINY = ["--epochs", "2", "--resolution", "32", "--width", "4", "--latent-dim", "8", "--batch-size", "4",
+        "--quality-every", "1"]  # fmt: skip
+
+
+def test_a_folder_that_is_not_a_run_is_refused_and_left_as_it_was(tiny_folder, tmp_path):
+    mine = tmp_path / "mine"
+    (mine / "generator").mkdir(parents=True)
+    (mine / "generator" / "notes.txt").write_text("my notes")
+    (mine / "config.json").write_text("{}")
+    before = sorted((path.relative_to(mine), path.read_bytes()) for path in mine.rglob("*") if path.is_file())
+    result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(mine), *TINY)
+    assert result.returncode == 2 and "did not write" in result.stderr and "Traceback" not in result.stderr
+    assert sorted((path.relative_to(mine), path.read_bytes()) for path in mine.rglob("*") if path.is_file()) == before
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(a_file), *TINY)
+    assert result.returncode == 2 and "is a file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_second_process_is_refused_while_a_run_is_in_use(tiny_folder, tmp_path):
+    import os
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / MARKER).write_text("{}")
+    with run_lock(RunDirectory(run)):
+        result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY)
+    assert result.returncode == 2 and f"pid {os.getpid()}" in result.stderr and "Traceback" not in result.stderr
+    assert not (run / "config.json").exists()
+
+
+def test_divergence_stops_with_an_error_and_exports_no_non_finite_generator(tiny_folder, tmp_path):
+    run = tmp_path / "run"
+    result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY, "--lr", "1e30")
+    assert result.returncode == 2 and "diverged" in result.stderr and "Traceback" not in result.stderr
+    assert not (run / "generator").exists() and not (run / "best_generator").exists()
+    assert not (run / "checkpoints" / "checkpoint").exists()  # nothing good was ever there to keep
+    record = json.loads((run / "config.json").read_text())
+    assert record["config"]["train"]["lr"] == 1e30
+    assert (run / MARKER).is_file()
+
+
+def test_a_run_continued_after_a_good_start_keeps_its_last_good_export(tiny_folder, tmp_path):
+    import tensorflow as tf
+
+    run = tmp_path / "run"
+    assert run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY).returncode == 0
+    z = np.zeros((1, 8), "float32")
+    before = tf.saved_model.load(str(run / "generator"))
+    good = before.from_latent(z).numpy()
+    result = run_module("mri_gan.fit", "--out", str(run), "--epochs", "4", "--lr", "1e30")
+    assert result.returncode == 2 and "diverged" in result.stderr and "epoch 2" in result.stderr
+    after = tf.saved_model.load(str(run / "generator"))
+    np.testing.assert_array_equal(after.from_latent(z).numpy(), good)
+    assert tf.train.latest_checkpoint(str(run / "checkpoints")).endswith("ckpt-2")
