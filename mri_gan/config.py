@@ -57,11 +57,16 @@ class Option:
 
     def range_text(self) -> str:
         """The allowed range in words: "at least 1", "above 0", "below 1", "in [0, 1)"."""
-        low = (f"[{self.at_least:g}" if self.at_least is not None else f"({self.above:g}"
+        low = (f"[{_number(self.at_least)}" if self.at_least is not None else f"({_number(self.above)}"
                if self.above is not None else None)  # fmt: skip
         if self.below is None:
-            return f"at least {self.at_least:g}" if self.at_least is not None else f"above {self.above:g}"
-        return f"in {low}, {self.below:g})" if low else f"below {self.below:g}"
+            return f"at least {_number(self.at_least)}" if self.at_least is not None else f"above {_number(self.above)}"
+        return f"in {low}, {_number(self.below)})" if low else f"below {_number(self.below)}"
+
+
+def _number(value: float) -> str:
+    """1, 0.5, 4294967296: whole numbers without an exponent."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def option(default, help: str, **details):
@@ -160,7 +165,7 @@ class TrainConfig:
     lr: float = option(2e-4, "learning rate of both Adam optimizers", above=0)
     beta_1: float = option(0.5, "Adam's beta_1", at_least=0, below=1, flag=None)
     beta_2: float = option(0.999, "Adam's beta_2", at_least=0, below=1, flag=None)
-    seed: int = option(0, "seed of weights, noise and data order", at_least=0)
+    seed: int = option(0, "seed of weights, noise and data order", at_least=0, below=2**32)
     checkpoint_every: int = option(10, "epochs between checkpoints", at_least=1, metavar="N")
     sample_every: int = option(10, "epochs between image grids and plot refreshes", at_least=1, metavar="N")
     export_every: int = option(0, "epochs between generator exports (0: at the end)", at_least=0, metavar="N")

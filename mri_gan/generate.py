@@ -53,7 +53,19 @@ def class_names(path: Path) -> list[str]:
     """The classes of a conditional export, in label order (empty for an unconditional one)."""
     from mri_gan.export import read_export_info
 
-    return list(read_export_info(generator_dir(path)).get("classes") or [])
+    classes = [str(name) for name in read_export_info(generator_dir(path)).get("classes") or []]
+    unsafe = [name for name in classes if not _is_plain_folder_name(name)]
+    if unsafe:
+        raise DataError(
+            f"--model {path} names a class {unsafe[0]!r} that is not a plain folder name, so its images would be "
+            "written outside --out. The export is damaged or was not made by mri_gan."
+        )
+    return classes
+
+
+def _is_plain_folder_name(name: str) -> bool:
+    """One path component, not "." or "..", without separators or control characters."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\:\0") and name.isprintable()
 
 
 def class_index(classes: list[str], label: str | None, path: Path) -> int | None:

@@ -64,3 +64,33 @@ def test_a_run_continued_after_a_good_start_keeps_its_last_good_export(tiny_fold
     after = tf.saved_model.load(str(run / "generator"))
     np.testing.assert_array_equal(after.from_latent(z).numpy(), good)
     assert tf.train.latest_checkpoint(str(run / "checkpoints")).endswith("ckpt-2")
+
+
+def test_class_names_that_are_not_plain_folder_names_are_refused(tmp_path):
+    import pytest
+
+    from mri_gan.errors import DataError
+    from mri_gan.export import INFO_FILE
+    from mri_gan.generate import class_names
+
+    export = tmp_path / "generator"
+    (export / INFO_FILE).parent.mkdir(parents=True)
+    (export / "saved_model.pb").write_bytes(b"")
+    for crafted in ("../escaped", "a/b", "..", ""):
+        (export / INFO_FILE).write_text(json.dumps({"classes": ["yes", crafted]}))
+        with pytest.raises(DataError, match="not a plain folder name"):
+            class_names(export)
+    (export / INFO_FILE).write_text(json.dumps({"classes": ["no", "yes"]}))
+    assert class_names(export) == ["no", "yes"]
+
+
+def test_the_subject_key_is_readable_by_its_owner_only(tmp_path, monkeypatch):
+    import stat
+
+    from mri_gan.data.volumes.extract import subject_id
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    assert subject_id("patient 1") == subject_id("patient 1") != subject_id("patient 2")
+    key = tmp_path / "cache" / "subject-key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700

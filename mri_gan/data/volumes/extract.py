@@ -70,8 +70,11 @@ def subject_id(key: str) -> str:
     key_file = cache_root() / "subject-key"
     if not key_file.is_file():
         key_file.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(key_file.parent, 0o700)  # only this user may list or read the key's folder
         partial = key_file.with_name(f".subject-key.{os.getpid()}")
-        partial.write_text(secrets.token_hex(32))
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
         partial.replace(key_file)
     return hmac.new(key_file.read_text().encode(), key.encode(), hashlib.sha256).hexdigest()[:12]
 
