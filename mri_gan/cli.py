@@ -1,6 +1,8 @@
 """What every command shares: plain log output and one-paragraph errors for user mistakes."""
 
+import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -38,3 +40,18 @@ def run_command(main: Callable[[], int | None], prog: str) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{prog}: interrupted\n")
         return 130
+
+
+def command_parser(module: str, description: str, **kwargs) -> argparse.ArgumentParser:
+    """A command's parser with `--version`, whose usage line names the command as the user typed it.
+
+    `module` is the command's `python -m` name, e.g. "mri_gan.fit"; run as an installed
+    script (`mri-gan-fit`), usage lines say that name instead.
+    """
+    from mri_gan import __version__
+
+    typed = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    prog = typed if typed.startswith("mri-gan-") else f"python -m {module}"
+    parser = argparse.ArgumentParser(prog=prog, description=description, **kwargs)
+    parser.add_argument("--version", action="version", version=f"%(prog)s (mri_gan {__version__})")
+    return parser

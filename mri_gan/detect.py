@@ -9,13 +9,11 @@ import csv
 import sys
 from pathlib import Path
 
-from mri_gan.cli import configure_logging, run_command
-
-PROG = "python -m mri_gan.detect"
+from mri_gan.cli import command_parser, configure_logging, run_command
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Score images with a run's discriminator: P(real).")
+    p = command_parser("mri_gan.detect", "Score images with a run's discriminator: P(real).")
     p.add_argument("--model", required=True, type=Path, help="run directory (runs/NAME)")
     p.add_argument("--images", required=True, type=Path, help="folder of images to score")
     p.add_argument("--out", type=Path, default=Path("scores.csv"), help="CSV file (default scores.csv)")
@@ -23,7 +21,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    command = parser()
+    args = command.parse_args(argv)
     configure_logging()
 
     def body():
@@ -58,7 +57,7 @@ def main(argv=None) -> int:
         print(f"Scored {len(probabilities)} images ({len(scan.skipped)} skipped): mean P(real) "
               f"{probabilities.mean():.3f}, {100 * real_share:.1f}% judged real. Scores: {args.out}")  # fmt: skip
 
-    return run_command(body, PROG)
+    return run_command(body, command.prog)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from mri_gan.cli import configure_logging, run_command
-
-PROG = "python -m mri_gan.evaluate"
+from mri_gan.cli import command_parser, configure_logging, run_command
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Measure generated MR slices against real ones.")
+    p = command_parser("mri_gan.evaluate", "Measure generated MR slices against real ones.")
     p.add_argument(
         "--real", required=True, type=Path, help="folder of real images (held out from training if possible)"
     )
@@ -34,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    command = parser()
+    args = command.parse_args(argv)
     configure_logging()
 
     def body():
@@ -60,7 +59,7 @@ def main(argv=None) -> int:
         print(format_table(report))
         print(f"Report: {path} ({args.out / 'report.html'})")
 
-    return run_command(body, PROG)
+    return run_command(body, command.prog)
 
 
 if __name__ == "__main__":

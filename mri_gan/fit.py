@@ -11,12 +11,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from mri_gan.cli import configure_logging, run_command
+from mri_gan.cli import command_parser, configure_logging, run_command
 from mri_gan.config import SECTIONS, Option, RunConfig, apply_overrides
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.run_directory import RunDirectory
 
-PROG = "python -m mri_gan.fit"
 logger = logging.getLogger("mri_gan.fit")
 
 
@@ -48,9 +47,9 @@ def _add_flag(parser_or_group, dest: str, declared: Option, kind) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=PROG,
-        description="Train a GAN on brain MR images. With no arguments it trains on the built-in "
+    p = command_parser(
+        "mri_gan.fit",
+        "Train a GAN on brain MR images. With no arguments it trains on the built-in "
         "synthetic dataset. Re-running into an existing --out continues from its last checkpoint.",
         argument_default=argparse.SUPPRESS,
     )
@@ -105,7 +104,8 @@ def _newest_run() -> Path:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    command = parser()
+    args = command.parse_args(argv)
     configure_logging()
 
     def body():
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
         print(f"Run directory: {result.run.root}  (generator: {result.run.generator})")
         return 130 if result.interrupted else 0
 
-    return run_command(body, PROG)
+    return run_command(body, command.prog)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mri_gan.cli import configure_logging, run_command
+from mri_gan.cli import command_parser, configure_logging, run_command
 from mri_gan.errors import ConfigError, DataError, DataNotFoundError
-
-PROG = "python -m mri_gan.generate"
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Write generated MR slices as PNG files.")
+    p = command_parser("mri_gan.generate", "Write generated MR slices as PNG files.")
     p.add_argument("--model", required=True, type=Path, help="exported generator: runs/NAME/generator (or runs/NAME)")
     p.add_argument("--num", required=True, type=int, help="number of images")
     p.add_argument("--out", required=True, type=Path, help="folder for the PNG files")
@@ -138,7 +136,8 @@ def _write_images(generator, num: int, out: Path, seed: int, batch_size: int, gr
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    command = parser()
+    args = command.parse_args(argv)
     configure_logging()
 
     def body():
@@ -146,7 +145,7 @@ def main(argv=None) -> int:
                                args.label)  # fmt: skip
         print(f"Wrote {len(paths)} images to {args.out}")
 
-    return run_command(body, PROG)
+    return run_command(body, command.prog)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from mri_gan.cli import configure_logging, run_command
+from mri_gan.cli import command_parser, configure_logging, run_command
 from mri_gan.errors import ConfigError, DataNotFoundError
-
-PROG = "python -m mri_gan.data.slices"
 
 
 def parser() -> argparse.ArgumentParser:
     from mri_gan.data.volumes.slicing import PLANES
     from mri_gan.data.volumes.sources import MODALITY_ALIASES
 
-    p = argparse.ArgumentParser(
-        prog=PROG,
-        description="Slice NIfTI volumes (BraTS-style subject folders too) and DICOM series into PNG "
+    p = command_parser(
+        "mri_gan.data.slices",
+        "Slice NIfTI volumes (BraTS-style subject folders too) and DICOM series into PNG "
         "folders: yes/ (tumour in the segmentation) and no/, plus slices.json with hashed subject ids.",
     )
     p.add_argument("--data", type=Path, help="folder of .nii/.nii.gz volumes and/or DICOM files")
@@ -37,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    command = parser()
+    args = command.parse_args(argv)
     configure_logging()
 
     def body():
@@ -66,7 +65,7 @@ def main(argv=None) -> int:
         print(f"Wrote {export.summary()}")
         return 0
 
-    return run_command(body, PROG)
+    return run_command(body, command.prog)
 
 
 if __name__ == "__main__":

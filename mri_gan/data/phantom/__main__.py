@@ -1,16 +1,16 @@
 """`python -m mri_gan.data.phantom`: write the built-in dataset as PNG folders."""
 
-import argparse
 import sys
 from pathlib import Path
 
+from mri_gan.cli import command_parser
 from mri_gan.data.phantom import write_phantom_dataset
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m mri_gan.data.phantom",
-        description="Write the built-in synthetic brain MR dataset as PNG files in yes/ and no/ subfolders.",
+    parser = command_parser(
+        "mri_gan.data.phantom",
+        "Write the built-in synthetic brain MR dataset as PNG files in yes/ and no/ subfolders.",
     )
     parser.add_argument("--out", required=True, type=Path, help="folder to create (must not exist)")
     parser.add_argument("--num", type=int, default=1000, help="number of images (default 1000)")
