@@ -162,7 +162,7 @@ class DCGAN(keras.Model):
                 d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits, self.real_label)
                 if self.r1_gamma:
                     d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
-                if self.adversarial_loss.penalty_weight:
+                if self.adversarial_loss.penalty is not None:
                     penalty = self.adversarial_loss.penalty(critic, augmented_real, augmented_fake, self.seed_generator)
                     d_loss += self.adversarial_loss.penalty_weight * penalty
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)

@@ -76,11 +76,6 @@ def discriminator_wasserstein(real_logits, fake_logits, real_label: float = 1.0)
     return ops.mean(_float32(fake_logits)) - ops.mean(_float32(real_logits))
 
 
-def no_penalty(critic, real, fake, seed_generator):
-    """The losses that need no gradient penalty of their own."""
-    return 0.0
-
-
 def gradient_penalty(critic, real, fake, seed_generator):
     """mean (||grad D(x_hat)|| - 1)^2 at random points x_hat between real and generated images (WGAN-GP)."""
     mix = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=seed_generator, dtype=real.dtype)
@@ -97,7 +92,7 @@ class LossSpec:
     generator: Callable  # (fake_logits) -> scalar
     decision_logit: float  # D's output at which an image counts as real: 0 for logit losses, 0.5 for least squares
     label_smoothing: bool  # whether a smoothed real target (1 - X) means anything for this loss
-    penalty: Callable = no_penalty  # (critic, real, fake, seed_generator) -> scalar, added to D's loss
+    penalty: Callable | None = None  # (critic, real, fake, seed_generator) -> scalar, added to D's loss
     penalty_weight: float = 0.0
 
 

@@ -20,6 +20,10 @@ class StandingStatistics(keras.callbacks.Callback):
         super().__init__()
         self.periods = tuple(period for period in periods if period)
         self.batches, self.batch_size, self.seed = batches, batch_size, seed
+        self.fresh = False  # the statistics fit the generator's current weights
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.fresh = False
 
     def on_epoch_end(self, epoch, logs=None):
         done = epoch + 1
@@ -27,9 +31,11 @@ class StandingStatistics(keras.callbacks.Callback):
             self.refresh()
 
     def on_train_end(self, logs=None):
-        self.refresh()
+        if not self.fresh:  # stopped early: the last epoch's statistics were not refreshed
+            self.refresh()
 
     def refresh(self) -> None:
         model = self.model
         reestimate_batch_norm(model.sampling_generator, model.latent_dim, model.num_classes, self.batches,
                               self.batch_size, self.seed)  # fmt: skip
+        self.fresh = True
