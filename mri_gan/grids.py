@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mri_gan.atomic import process_unique
+
 
 def image_grid(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
     """uint8 [N, H, W, 1] (or [N, H, W]) to one uint8 [rows*H, columns*W] picture, black gaps."""
@@ -28,7 +30,7 @@ def save_png(pixels: np.ndarray, path: str | os.PathLike) -> Path:
     """Write a PNG via a temporary file and a rename, so a crash never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = process_unique(path)
     Image.fromarray(pixels).save(partial, format="PNG")
     os.replace(partial, path)
     return path
@@ -40,7 +42,7 @@ def save_figure(figure, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = process_unique(path)
     figure.savefig(partial, format="png")
     plt.close(figure)
     os.replace(partial, path)

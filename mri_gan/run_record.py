@@ -10,11 +10,11 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 
+from mri_gan.atomic import write_text_atomically
 from mri_gan.config import RunConfig
 from mri_gan.hardware import read_cpu
 from mri_gan.precision import PrecisionChoice
 from mri_gan.run_directory import RunDirectory
-from mri_gan.run_guard import process_unique
 
 
 def write_run_record(
@@ -44,9 +44,7 @@ def write_run_record(
         "command": sys.argv,
         "starts": starts,
     }
-    partial = process_unique(run.config)
-    partial.write_text(json.dumps(record, indent=2))
-    partial.replace(run.config)
+    write_text_atomically(run.config, json.dumps(record, indent=2))
 
 
 def _version(package: str) -> str | None:

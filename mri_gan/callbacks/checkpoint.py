@@ -33,6 +33,10 @@ class Checkpoint(keras.callbacks.Callback):
             self._save()
 
     def on_train_end(self, logs=None):
+        self.save_unsaved()
+
+    def save_unsaved(self) -> None:
+        """Save now if epochs finished since the last save (at the end of `fit`, or when it failed)."""
         if self.epochs_done is not None and self.saved_at != self.epochs_done:
             self._save()
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.grids import image_grid, save_png
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -39,7 +40,8 @@ class ImageGrid(keras.callbacks.Callback):
         if done % self.every == 0 or done == self.params.get("epochs"):
             self.save(done)
 
-    def save(self, epoch: int) -> Path:
+    @warn_on_failure("an image grid")
+    def save(self, epoch: int) -> Path | None:
         z = latent_vectors(self.seed, self.num_images, self.model.latent_dim)
         for suffix, labels in self._label_sets():
             images = to_uint8(self.model.synthesize(z, labels)).numpy()

@@ -6,6 +6,7 @@ from pathlib import Path
 import keras
 import matplotlib
 
+from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.grids import save_figure
 
 matplotlib.use("Agg")
@@ -59,6 +60,7 @@ class LossPlot(keras.callbacks.Callback):
         for name, values in self.losses.items():
             values.append(float(logs.get(name, float("nan"))))
 
+    @warn_on_failure("the loss plot")
     def draw(self, path: Path) -> None:
         figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
         for name, color, label in (("g_loss", "tab:blue", "Generator"), ("d_loss", "tab:orange", "Discriminator")):

@@ -5,6 +5,7 @@ pretrained network and take about a second on a few hundred images, so they can 
 tracked every N epochs to choose the best epoch, and the best generator can be kept.
 """
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -13,6 +14,8 @@ import keras
 import matplotlib
 import numpy as np
 
+from mri_gan.atomic import write_text_atomically
+from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.export import export_generator
 from mri_gan.grids import save_figure
@@ -32,12 +35,15 @@ class QualityMonitor(keras.callbacks.Callback):
     there whenever `keep_best` improves (lowest SWD, or MS-SSIM closest to the real
     sample's), and `best.json` beside it says at which epoch. For a conditional model
     give the sample's `labels`: each generated image then has its real counterpart's class.
+    With `history_csv` (the run's CSVLogger file), a resumed run continues the plot from the
+    measures recorded before, and the best generator kept so far (from `best.json`) stays
+    until a better one comes.
 
         QualityMonitor(sample, every=10, plot_path="quality.png", best_dir="best_generator")
     """
 
     def __init__(self, real_images, every: int = 10, plot_path=None, best_dir=None, keep_best: str = "swd", seed=0,
-                 labels=None, info: dict | None = None):  # fmt: skip
+                 labels=None, info: dict | None = None, history_csv=None):  # fmt: skip
         super().__init__()
         self.tracked = {name: MEASURES[name].tracking for name in selectable_measures()}
         if keep_best not in self.tracked:
@@ -51,10 +57,44 @@ class QualityMonitor(keras.callbacks.Callback):
         self.seed = seed
         self.labels = labels
         self.info = info or {}
+        self.history_csv = Path(history_csv) if history_csv else None
         self.real_values = {name: tracking.real_value(self.real, seed)
                             for name, tracking in self.tracked.items() if tracking.real_value}  # fmt: skip
         self.history: dict[str, list] = {"epoch": [], **{name: [] for name in self.tracked}}
         self.best: float | None = None
+
+    def on_train_begin(self, logs=None):
+        for values in self.history.values():
+            values.clear()
+        self.best = None
+        if self.history_csv and self.history_csv.is_file():
+            with self.history_csv.open(newline="") as handle:
+                for row in csv.DictReader(handle):
+                    self._record_row(row)
+        if self.best_dir and self._best_json.is_file():
+            self.best = self._saved_best_score()
+
+    def _saved_best_score(self) -> float | None:
+        """The score of the best generator an earlier part of the run kept (None if its record is unreadable)."""
+        try:
+            return self._score(json.loads(self._best_json.read_text()))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _record_row(self, row: dict) -> None:
+        """One CSV row of an earlier part of the run, if it holds a quality check."""
+        try:
+            values = {name: float(row[name]) for name in self.tracked}
+        except (KeyError, TypeError, ValueError):
+            return
+        if all(math.isfinite(value) for value in values.values()):
+            self.history["epoch"].append(int(row["epoch"]) + 1)
+            for name, value in values.items():
+                self.history[name].append(value)
+
+    @property
+    def _best_json(self) -> Path:
+        return self.best_dir.parent / f"{self.best_dir.name}.json"
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -82,15 +122,18 @@ class QualityMonitor(keras.callbacks.Callback):
         score = self._score(values)
         if self.best_dir is None or not math.isfinite(score) or (self.best is not None and score >= self.best):
             return
-        if not finite_weights(self.model.sampling_generator):
-            return
-        self.best = score
+        if finite_weights(self.model.sampling_generator) and self._export_best(epoch, values):
+            self.best = score
+
+    @warn_on_failure("the best generator")
+    def _export_best(self, epoch: int, values) -> bool:
         export_generator(self.model.sampling_generator, self.best_dir,
                          {**self.info, "epoch": epoch, "selected_by": self.keep_best})  # fmt: skip
-        (self.best_dir.parent / f"{self.best_dir.name}.json").write_text(
-            json.dumps({"epoch": epoch, "selected_by": self.keep_best, **values}, indent=2)
-        )
+        write_text_atomically(self._best_json, json.dumps({"epoch": epoch, "selected_by": self.keep_best, **values},
+                                                          indent=2))  # fmt: skip
+        return True
 
+    @warn_on_failure("the quality plot")
     def _plot(self) -> None:
         figure, axes = plt.subplots(1, len(self.tracked), figsize=(5 * len(self.tracked), 4), dpi=100, squeeze=False)
         for axis, (name, tracking) in zip(axes[0], self.tracked.items(), strict=True):

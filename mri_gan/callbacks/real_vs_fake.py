@@ -6,6 +6,7 @@ import keras
 import matplotlib
 import numpy as np
 
+from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.grids import image_grid, save_figure
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -43,7 +44,8 @@ class RealVsFake(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self.save()
 
-    def save(self) -> Path:
+    @warn_on_failure("the real-vs-generated sheet")
+    def save(self) -> Path | None:
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
         fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
         figure, axes = plt.subplots(1, 2, figsize=(10, 5.3), dpi=100)

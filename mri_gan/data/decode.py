@@ -12,6 +12,8 @@ import io
 import numpy as np
 from PIL import Image, ImageOps
 
+from mri_gan.data.limits import IMAGE_PIXELS_VARIABLE, TooLarge, check_image_size, max_image_pixels, too_large_reason
+
 RESAMPLING = Image.Resampling.LANCZOS
 _EIGHT_BIT_MODES = {"1", "L", "P", "RGB", "RGBA", "LA", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
 
@@ -21,9 +23,16 @@ def decode_grayscale(data: bytes, size_hint: int | None = None) -> np.ndarray:
 
     `size_hint` lets JPEG decoding skip detail that a resize to that size would throw
     away (DCT scaling); the result is still at least twice that size on its short side.
-    The first frame of an animated GIF or multi-page TIFF is used.
+    The first frame of an animated GIF or multi-page TIFF is used. An image with more
+    pixels than `mri_gan.data.limits` allows raises `TooLarge` before it is decoded.
     """
-    with Image.open(io.BytesIO(data)) as image:
+    try:
+        opened = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:  # Pillow's own, far higher limit
+        bound = f"more than {2 * Image.MAX_IMAGE_PIXELS:,}"
+        raise TooLarge(too_large_reason(bound, "pixels", max_image_pixels(), IMAGE_PIXELS_VARIABLE)) from error
+    with opened as image:
+        check_image_size(*image.size)
         if size_hint is not None and image.format == "JPEG":
             image.draft(None, (2 * size_hint, 2 * size_hint))
         image.load()

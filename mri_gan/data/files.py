@@ -17,6 +17,8 @@ from pathlib import Path
 from PIL import UnidentifiedImageError
 
 from mri_gan.data.decode import decode_grayscale
+from mri_gan.data.limits import TooLarge, max_image_pixels
+from mri_gan.data.walk import files_under
 from mri_gan.errors import DataError, DataNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -87,14 +89,15 @@ def scan_image_folder(
     """
     root = Path(root).expanduser()
     if not root.exists():
-        raise DataNotFoundError(f"The data folder {root} does not exist. Check the path given to --data.")
+        raise DataNotFoundError(f"The image folder {root} does not exist; check the path.")
     if not root.is_dir():
-        raise DataError(f"--data must be a folder of images, but {root} is a file. Give the folder that holds it.")
+        raise DataError(f"{root} is a file, not a folder of images. Give the folder that holds it.")
+    max_image_pixels()  # a malformed limit is one clear error now, not a "corrupt" verdict on every file
     class_names, candidates = _find_candidates(root)
     if not candidates:
         raise DataError(
             f"No image files ({', '.join(IMAGE_SUFFIXES)}) were found under {root}. "
-            "Point --data at the folder that holds your images (subfolders such as yes/ and no/ become labels)."
+            "Give the folder that holds your images (subfolders such as yes/ and no/ become labels)."
         )
     skipped = {path: "outside the class folders" for path, label in candidates if label is None}
     labelled = [(path, label) for path, label in candidates if label is not None]
@@ -115,13 +118,7 @@ def scan_image_folder(
 
 def _find_candidates(root: Path) -> tuple[tuple[str, ...], list[tuple[Path, int | None]]]:
     """Image-named files with their class index; None for files outside class folders."""
-    files = sorted(
-        path
-        for path in root.rglob("*")
-        if path.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and path.is_file()
-    )
+    files = [path for path in files_under(root) if path.suffix.lower() in IMAGE_SUFFIXES]
     nested = [path for path in files if path.parent != root]
     class_names = tuple(sorted({path.relative_to(root).parts[0] for path in nested}))
     if not class_names:
@@ -146,6 +143,8 @@ def _check_file(path: Path, min_size: int) -> tuple[str, str | None]:
         gray = decode_grayscale(data)
     except UnidentifiedImageError:
         return "", "not an image"
+    except TooLarge as error:
+        return "", str(error)
     except Exception as error:  # Pillow signals damage with many exception types
         return "", "truncated" if _looks_truncated(error) else "corrupt"
     height, width = gray.shape

@@ -11,6 +11,8 @@ autotuning thread, measured here as 0.8-1.0 s idle between epochs (a third of a
 (the cache holds the result), so there is nothing for autotuning to win back.
 """
 
+import hashlib
+import json
 import os
 from collections.abc import Sequence
 
@@ -103,6 +105,20 @@ def batched(
     return batches.with_options(options)
 
 
+def disk_cache_path(prefix: str | os.PathLike, paths: Sequence[str | os.PathLike], labels=None, **preprocessing) -> str:
+    """`prefix` with a key of the files (path, size, modification time, label) and the preprocessing appended.
+
+    tf.data reads a finished disk cache whatever the source now holds; keying the cache's
+    name by what went into it means a cache of other files or other settings is never read.
+    """
+    digest = hashlib.sha256(json.dumps(preprocessing, sort_keys=True, default=str).encode())
+    for index, path in enumerate(paths):
+        stat = os.stat(path)
+        label = None if labels is None else int(labels[index])
+        digest.update(f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{label}\n".encode())
+    return f"{os.fspath(prefix)}-{digest.hexdigest()[:16]}"
+
+
 def _flipped(image, *label):
     """The image mirrored left-right (its label, if any, unchanged)."""
     flipped = tf.reverse(image, axis=[-2])
@@ -170,6 +186,9 @@ def folder_dataset(
             "--balance-classes need at least two, e.g. yes/ and no/. Put each class's images in its own subfolder."
         )
     labels = [image.label for image in scan.images] if with_labels or balance_classes else None
+    if cache not in (CACHE_IN_MEMORY, NO_CACHE):
+        cache = disk_cache_path(cache, [image.path for image in scan.images], labels, resolution=resolution, fit=fit,
+                                clip_percentiles=clip_percentiles, mirror=mirror)  # fmt: skip
     images = files_dataset(
         [image.path for image in scan.images],
         labels,

@@ -14,6 +14,7 @@ from mri_gan.data.files import IMAGE_SUFFIXES, FolderScan, scan_image_folder
 from mri_gan.data.volumes.extract import cached_slices, subjects_of
 from mri_gan.data.volumes.slicing import SliceOptions
 from mri_gan.data.volumes.sources import volume_files
+from mri_gan.data.walk import files_under
 from mri_gan.errors import DataNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def scan_training_data(
     """The usable images under `root`, slicing any volumes there first (see `scan_image_folder` options)."""
     root = Path(root)
     if not root.is_dir():
-        raise DataNotFoundError(f"The data folder {root} does not exist. Check the path given to --data.")
+        raise DataNotFoundError(f"The image folder {root} does not exist; check the path.")
     scans = volume_files(root)  # one walk of the folder serves the check and the slicing
     if not scans:
         return scan_image_folder(root, **scan_options)
@@ -55,4 +56,4 @@ def merge_scans(first: FolderScan, second: FolderScan) -> FolderScan:
 
 
 def _has_images(root: Path) -> bool:
-    return any(path.suffix.lower() in IMAGE_SUFFIXES for path in root.rglob("*") if path.is_file())
+    return any(path.suffix.lower() in IMAGE_SUFFIXES for path in files_under(root))

@@ -5,9 +5,17 @@ normal (ImagePositionPatient projected on the cross product of ImageOrientationP
 row and column directions), falling back to InstanceNumber when a file lacks geometry.
 RescaleSlope/RescaleIntercept are applied; multi-frame files contribute one slice per
 frame. Only pixel data, geometry and a hashed patient id leave this module: no name,
-date or other header value is logged or returned.
+date or other header value is logged or returned, and pydicom's own warnings (which quote
+malformed values) are silenced while reading.
+
+Files are grouped by reading their headers only; a series' pixels are read when that
+series is sliced, so memory holds one series at a time, and its size is checked against
+`mri_gan.data.limits` from the headers first.
 """
 
+import contextlib
+import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +24,9 @@ import numpy as np
 import pydicom
 from pydicom.errors import InvalidDicomError
 
+from mri_gan.data.limits import check_volume_shape
 from mri_gan.data.volumes.nifti import canonical
+from mri_gan.errors import DataError
 
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
@@ -47,60 +57,128 @@ class _Frame:
 
 @dataclass
 class DicomSeries:
-    """One series: its frames, the patient key it belongs to, and the files it came from."""
+    """One series: the patient key it belongs to, its files and, from their headers, its size."""
 
     uid: str
     patient_key: str
     files: list[Path] = field(default_factory=list)
-    frames: list[_Frame] = field(default_factory=list)
-    window: tuple[float, float] | None = None  # (center, width) of the first file, if any
+    window: tuple[float, float] | None = None  # (center, width) of the first file, if usable
+    plane_shape: tuple[int, int] = (0, 0)  # rows, columns of the first file
+    slice_count: int = 0  # frames over all files
+    left_out: dict[Path, str] = field(default_factory=dict)  # files `volume` could not use, with reasons
 
     def volume(self) -> tuple[np.ndarray, np.ndarray]:
-        """The series as a float32 RAS+ volume and its voxel sizes in mm."""
-        frames = _ordered(self.frames)
+        """The series as a float32 RAS+ volume and its voxel sizes in mm.
+
+        A file whose pixels cannot be read is left out (listed in `left_out`); if none can
+        be, DataError names the first one and why (never a header value). TooLarge comes
+        before any pixel is read.
+        """
+        check_volume_shape((*self.plane_shape, self.slice_count))
+        frames = []
+        for path in self.files:
+            try:
+                frames += _read_frames(path)
+            except DataError as error:
+                self.left_out[path] = str(error).removeprefix(f"{path}: ")
+        if not frames:
+            first = next(iter(self.left_out))
+            raise DataError(f"{first}: {self.left_out[first]}")
+        frames = _ordered(frames)
         shapes = {frame.pixels.shape for frame in frames}
         if len(shapes) != 1:
-            raise ValueError(f"slices of different sizes {sorted(shapes)} in one series")
+            raise DataError(f"slices of different sizes {sorted(shapes)} in one series")
         data = np.stack([frame.pixels.T for frame in frames], axis=-1).astype(np.float32)  # [cols, rows, slices]
         image = canonical(nib.Nifti1Image(data, _affine(frames)))
         return np.asanyarray(image.dataobj, dtype=np.float32), np.asarray(image.header.get_zooms()[:3], np.float32)
 
 
 def read_series(paths: list[Path]) -> tuple[list[DicomSeries], dict[Path, str]]:
-    """DICOM files grouped into series; files that are not readable DICOM images, with reasons."""
+    """DICOM files grouped into series from their headers; files that cannot be DICOM images, with reasons."""
     series: dict[str, DicomSeries] = {}
     skipped: dict[Path, str] = {}
     for path in sorted(paths):
         try:
-            dataset = pydicom.dcmread(path)
-            frames = _frames(dataset)
+            with _quiet_pydicom():
+                dataset = pydicom.dcmread(path, stop_before_pixels=True)
+                uid = str(dataset.get("SeriesInstanceUID", "") or f"file:{path}")
+                patient = str(dataset.get("PatientID") or dataset.get("StudyInstanceUID") or uid)
+                rows, columns = int(dataset.get("Rows") or 0), int(dataset.get("Columns") or 0)
+                frames = int(dataset.get("NumberOfFrames") or 1)
         except InvalidDicomError:
             skipped[path] = "not a DICOM file"
             continue
-        except (AttributeError, KeyError, ValueError, TypeError, EOFError, OSError) as error:
-            skipped[path] = "truncated or unreadable DICOM" if _looks_truncated(error) else "DICOM without pixel data"
+        except Exception as error:  # pydicom and value conversions raise many kinds; none may stop the scan
+            skipped[path] = _reason(error)
             continue
-        uid = str(dataset.get("SeriesInstanceUID", "") or f"file:{path}")
+        if not rows or not columns:
+            skipped[path] = "DICOM without pixel data"
+            continue
         if uid not in series:
-            patient = dataset.get("PatientID") or dataset.get("StudyInstanceUID") or uid
-            series[uid] = DicomSeries(uid, str(patient), window=_window(dataset))
+            series[uid] = DicomSeries(uid, patient, window=_window(dataset), plane_shape=(rows, columns))
         series[uid].files.append(path)
-        series[uid].frames.extend(frames)
+        series[uid].slice_count += frames
     return list(series.values()), skipped
 
 
-def _looks_truncated(error: Exception) -> bool:
+@contextlib.contextmanager
+def _quiet_pydicom():
+    """pydicom's warnings and log lines quote header values (names, ids): keep them out of the output."""
+    pydicom_logger = logging.getLogger("pydicom")
+    level = pydicom_logger.level
+    pydicom_logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        pydicom_logger.setLevel(level)
+
+
+def _read_frames(path: Path) -> list[_Frame]:
+    """The frames of one file; DataError with the file and the kind of problem if it cannot be used."""
+    try:
+        with _quiet_pydicom():
+            return _frames(pydicom.dcmread(path))
+    except (DataError, MemoryError) as error:
+        raise DataError(f"{path}: {error or 'out of memory'}") from None
+    except Exception as error:  # pydicom, its pixel handlers and value conversions raise many kinds
+        raise DataError(f"{path}: {_reason(error, path)}") from None
+
+
+def _reason(error: Exception, path: Path | None = None) -> str:
+    """What went wrong reading a file, in words that quote no header value."""
     text = str(error).lower()
-    return isinstance(error, EOFError) or any(word in text for word in ("truncat", "end of file", "expected", "short"))
+    if isinstance(error, EOFError) or any(word in text for word in ("truncat", "end of file", "short", "expected")):
+        return "truncated or unreadable DICOM"
+    if isinstance(error, (RuntimeError, NotImplementedError)) and ("decod" in text or "handler" in text):
+        return f"compressed ({_transfer_syntax(path)}) and no installed decoder can read it; {DECODERS}"
+    if isinstance(error, OSError):
+        return "unreadable DICOM"
+    return "a malformed DICOM header value"
+
+
+DECODERS = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (or python-gdcm) adds the usual ones"
+
+
+def _transfer_syntax(path: Path | None) -> str:
+    """The name of a file's transfer syntax (a public standard's name, not patient data)."""
+    if path is None:
+        return "unknown transfer syntax"
+    try:
+        with _quiet_pydicom():
+            return pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID.name
+    except Exception:  # the reason is already known; only its detail is missing
+        return "unknown transfer syntax"
 
 
 def _frames(dataset) -> list[_Frame]:
     if "PixelData" not in dataset:
-        raise ValueError("no pixel data")
+        raise DataError("DICOM without pixel data")
     pixels = np.asarray(dataset.pixel_array, dtype=np.float32)
     count = int(dataset.get("NumberOfFrames", 1) or 1)
     if pixels.ndim == 3 and count == 1:  # a colour image: not an MR slice
-        raise ValueError("colour image")
+        raise DataError("a colour image, not an MR slice")
     stack = pixels if count > 1 else pixels[np.newaxis]
     slope, intercept = float(dataset.get("RescaleSlope", 1) or 1), float(dataset.get("RescaleIntercept", 0) or 0)
     shared = _first(dataset, "SharedFunctionalGroupsSequence")
@@ -157,10 +235,15 @@ def _spacing(value) -> tuple[float, float]:
 
 
 def _window(dataset) -> tuple[float, float] | None:
-    center, width = dataset.get("WindowCenter"), dataset.get("WindowWidth")
-    if center is None or width is None:
+    """The series' display window, or None when it has none or it is malformed (the percentile window is used)."""
+    try:
+        with _quiet_pydicom():
+            center, width = dataset.get("WindowCenter"), dataset.get("WindowWidth")
+            if center is None or width is None:
+                return None
+            return _first_number(center), _first_number(width)
+    except Exception:  # a malformed value means no usable window, not an unusable series
         return None
-    return _first_number(center), _first_number(width)
 
 
 def _first_number(value) -> float:

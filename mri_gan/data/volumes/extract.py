@@ -126,6 +126,10 @@ def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path]
         except DataError as error:
             reasons[scan.description] = str(error)
             continue
+        except Exception as error:  # one scan's geometry or pixels must not end the whole export
+            reasons[scan.description] = f"could not be sliced ({type(error).__name__})"
+            continue
+        reasons |= {str(path): reason for path, reason in getattr(scan.source, "left_out", {}).items()}
         subject = subject_id(scan.subject_key)
         for index, image, label in slices:
             name = f"{subject}_{number:04d}_{options.plane[0]}{index:03d}.png"

@@ -5,6 +5,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
+from mri_gan.data.limits import check_volume_shape
 from mri_gan.errors import DataError
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -40,6 +41,7 @@ def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
                 f"{path} is a {image.ndim}-D NIfTI image of shape {image.shape}; only 3-D volumes "
                 "(one scan per file) can be sliced. Split 4-D series into one file per volume first."
             )
+        check_volume_shape(image.shape)
         image = canonical(image)
         data = np.asanyarray(image.dataobj, dtype=np.float32)
     except DataError:

@@ -14,6 +14,7 @@ import numpy as np
 
 from mri_gan.data.volumes.dicom import DicomSeries, may_be_dicom, read_series
 from mri_gan.data.volumes.nifti import is_nifti, load_nifti, nifti_stem
+from mri_gan.data.walk import files_under
 from mri_gan.errors import DataError
 
 MASK_SUFFIXES = ("_seg", "_mask")
@@ -37,10 +38,7 @@ class Scan:
     def load(self) -> tuple[np.ndarray, np.ndarray]:
         """The volume (RAS+, float32) and its voxel sizes."""
         if isinstance(self.source, DicomSeries):
-            try:
-                return self.source.volume()
-            except ValueError as error:
-                raise DataError(f"a DICOM series could not be assembled: {error}") from error
+            return self.source.volume()
         return load_nifti(self.source)
 
     def load_mask(self, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -67,13 +65,7 @@ def modality_names(modality: str) -> tuple[str, ...]:
 
 def volume_files(root: Path) -> list[Path]:
     """NIfTI and (probable) DICOM files under `root`, hidden files and folders left out."""
-    return sorted(
-        path
-        for path in root.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and (is_nifti(path) or may_be_dicom(path))
-    )
+    return [path for path in files_under(root) if is_nifti(path) or may_be_dicom(path)]
 
 
 def find_scans(root: Path, files: list[Path], modality: str) -> tuple[list[Scan], dict[Path, str]]:
