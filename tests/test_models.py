@@ -118,3 +118,65 @@ def test_portable_copies_hold_stock_layers_and_compute_the_same(classes, spectra
         given = network_input if classes else network_input[0]
         tolerance = 1e-5 if policy == "float32" else 2e-2
         np.testing.assert_allclose(copy(given, training=False), network(given, training=False), atol=tolerance)
+
+
+def resnet_trainable_counts(resolution, latent, width):
+    """Trainable parameters of the residual layout from the layer shapes, counted independently of Keras."""
+    steps = int(np.log2(resolution)) - 2
+
+    def channels(from_finest):
+        return width * min(2 ** max(from_finest, 0), 8)
+
+    def conv(size, c_in, c_out):
+        return size * size * c_in * c_out + c_out  # with bias
+
+    generator = latent * 16 * channels(steps - 1) + 16 * channels(steps - 1)  # dense with bias
+    c_in = channels(steps - 1)
+    for level in range(1, steps + 1):
+        c_out = channels(steps - 1 - level)
+        generator += 2 * c_in + conv(3, c_in, c_out) + 2 * c_out + conv(3, c_out, c_out) + conv(1, c_in, c_out)
+        c_in = c_out
+    generator += 2 * c_in + conv(3, c_in, 1)  # last batch norm (gamma, beta) and the 3x3 to one channel
+    discriminator, c_in = 0, 1
+    for step in range(steps):
+        c_out = channels(step)
+        discriminator += conv(3, c_in, c_out) + conv(3, c_out, c_out) + conv(1, c_in, c_out)
+        c_in = c_out
+    discriminator += c_in + 1  # dense logit on the pooled features
+    return generator, discriminator
+
+
+@pytest.mark.parametrize("resolution", [32, 64])
+def test_residual_networks_shapes_and_parameter_counts(resolution):
+    from mri_gan.models import architecture
+
+    networks = architecture("resnet")
+    generator = networks.build_generator(resolution, 8, 4, False, num_classes=0)
+    discriminator = networks.build_discriminator(resolution, 4, False, num_classes=0, spectral_norm=False)
+    assert generator.output.shape == (None, resolution, resolution, 1)
+    assert discriminator.output.shape == (None, 1)
+    trainable = [
+        sum(int(np.prod(w.shape)) for w in network.trainable_weights) for network in (generator, discriminator)
+    ]
+    assert tuple(trainable) == resnet_trainable_counts(resolution, 8, 4)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) or "bn" in layer.name
+                   for layer in discriminator.layers)  # fmt: skip
+    assert sum(isinstance(layer, keras.layers.SpectralNormalization) for layer in discriminator.layers) == (
+        3 * (resolution.bit_length() - 3) + 1
+    )
+    images = generator(np.random.default_rng(0).normal(size=(2, 8)).astype("float32"), training=False)
+    assert float(np.max(np.abs(images))) <= 1.0
+
+
+def test_conditional_residual_networks_keep_the_model_contract():
+    from mri_gan.models import architecture, portable_copy
+
+    networks = architecture("resnet")
+    generator = networks.build_generator(32, 8, 4, False, num_classes=3)
+    discriminator = networks.build_discriminator(32, 4, False, num_classes=3, spectral_norm=True)
+    labels = keras.ops.convert_to_tensor(np.array([0, 2], "int32"))
+    images = generator([keras.ops.zeros((2, 8)), labels], training=False)
+    assert images.shape == (2, 32, 32, 1) and discriminator([images, labels]).shape == (2, 1)
+    for network in (generator, discriminator):
+        assert network.get_layer("label_embedding").input_dim == 3
+        assert {type(layer).__module__.split(".")[0] for layer in portable_copy(network).layers} == {"keras"}

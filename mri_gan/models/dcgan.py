@@ -35,7 +35,7 @@ def _weights():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def _batch_norm(synchronized: bool, name: str):
+def batch_norm(synchronized: bool, name: str):
     """The fused kernel on one replica; Keras's layer when statistics are synchronized across replicas."""
     gamma = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
     if synchronized:
@@ -60,7 +60,7 @@ def _filters(width: int, level: int, doublings: int) -> int:
     return width * min(2 ** (doublings - 1 - level), 8)
 
 
-def _label_input(num_classes: int):
+def label_input(num_classes: int):
     if num_classes < 0 or num_classes == 1:
         raise ConfigError(f"a conditional model needs at least 2 classes, got {num_classes}")
     return keras.Input((), dtype="int32", name="label")
@@ -81,14 +81,14 @@ def build_generator(
     z = keras.Input((latent_dim,), name="z")
     inputs, x = z, z
     if num_classes:
-        label = _label_input(num_classes)
+        label = label_input(num_classes)
         embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
         inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
     x = layers.Dense(
         4 * 4 * _filters(width, 0, doublings), use_bias=False, kernel_initializer=_weights(), name="project"
     )(x)
     x = layers.Reshape((4, 4, _filters(width, 0, doublings)), name="to_4x4")(x)
-    x = _batch_norm(synchronized_batch_norm, "bn_4")(x)
+    x = batch_norm(synchronized_batch_norm, "bn_4")(x)
     x = layers.ReLU(name="relu_4")(x)
     for level in range(1, doublings):
         size = 4 * 2**level
@@ -96,7 +96,7 @@ def build_generator(
             _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=_weights(), name=f"up_{size}",
         )(x)  # fmt: skip
-        x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
+        x = batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.ReLU(name=f"relu_{size}")(x)
     x = StridedConv2DTranspose(
         1, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_weights(), name=f"up_{resolution}"
@@ -131,13 +131,13 @@ def build_discriminator(
             kernel_initializer=_weights(), name=f"down_{size}",
         ))(x)  # fmt: skip
         if level != doublings - 1 and not spectral_norm:
-            x = _batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
+            x = batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"lrelu_{size}")(x)
     features = layers.Flatten(name="flatten")(x)
     logit = normalised(layers.Dense(1, kernel_initializer=_weights(), dtype="float32", name="logit"))(features)
     if not num_classes:
         return keras.Model(image, logit, name="discriminator")
-    label = _label_input(num_classes)
+    label = label_input(num_classes)
     embedded = layers.Embedding(num_classes, features.shape[-1], embeddings_initializer=_weights(),
                                 name="label_embedding")(label)  # fmt: skip
     projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])

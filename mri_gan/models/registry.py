@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import keras
 
 from mri_gan.errors import ConfigError
-from mri_gan.models import dcgan
+from mri_gan.models import dcgan, resnet
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,14 @@ ARCHITECTURES = {
         "the paper's DCGAN (Radford et al. 2016): strided (transposed) convolutions with batch norm",
         dcgan.build_generator,
         dcgan.build_discriminator,
+        dcgan.check_shape,
+    ),
+    "resnet": Architecture(
+        "resnet",
+        "residual networks as in SN-GAN/BigGAN: batch norm in the generator, spectral norm and no batch norm in the "
+        "discriminator",
+        resnet.build_generator,
+        resnet.build_discriminator,
         dcgan.check_shape,
     ),
 }
