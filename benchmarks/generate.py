@@ -20,20 +20,20 @@ import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before 
 
 # isort: split
 from mri_gan.export import export_generator
-from mri_gan.generate import generate_files, load_generator
 from mri_gan.hardware import read_cpu
+from mri_gan.model_source import Sampler, model_source
 from mri_gan.models import build_generator
 from mri_gan.sampling import latent_vectors
+from mri_gan.synthesis import generate_files
 
 
 def model_only_seconds(model: Path, num: int, batch_size: int) -> float:
     """Seconds the exported generator needs for `num` images, nothing written."""
-    generator = load_generator(model)
-    latent_dim = int(generator.from_latent.input_signature[0].shape[-1])
-    generator.from_latent(latent_vectors(0, batch_size, latent_dim)).numpy()
+    sampler = Sampler(model_source(model))
+    sampler.images(latent_vectors(0, batch_size, sampler.latent_dim).numpy())
     start = time.perf_counter()
     for first in range(0, num, batch_size):
-        generator.from_latent(latent_vectors(0, min(batch_size, num - first), latent_dim, start=first)).numpy()
+        sampler.images(latent_vectors(0, min(batch_size, num - first), sampler.latent_dim, start=first).numpy())
     return time.perf_counter() - start
 
 

@@ -76,8 +76,8 @@ def main(argv=None) -> int:
     import mri_gan  # noqa: F401  (quiet TensorFlow start-up)
     from mri_gan.data import default_dataset_dir, scan_image_folder
     from mri_gan.evaluation.inputs import generated_images
-    from mri_gan.export import read_export_info
     from mri_gan.label_classifier import binary_scores, predict_labels, train_label_classifier
+    from mri_gan.model_source import Sampler, model_source
 
     data = args.data or default_dataset_dir()
     scan = scan_image_folder(data)
@@ -91,11 +91,11 @@ def main(argv=None) -> int:
         train, test = split_folder(scan.images, class_names, seed, args.out / f"split-seed{seed}")
         run = args.out / f"gan-seed{seed}"
         train_gan(args.out / f"split-seed{seed}", run, seed, args.images, len(train), args.fit_args)
-        info = read_export_info(run / "generator")
-        resolution, gan_classes = int(info["resolution"]), info["classes"]
+        sampler = Sampler(model_source(run))
+        resolution, gan_classes = sampler.resolution, sampler.classes
         real_x, real_y = pixels(train, resolution), np.asarray([image.label for image in train])
         test_x, test_y = pixels(test, resolution), np.asarray([image.label for image in test])
-        synthetic = [generated_images(run / "generator", args.synthetic_per_class, seed + 1000, label=index)
+        synthetic = [generated_images(sampler, args.synthetic_per_class, seed + 1000, label=index)
                      for index in range(len(gan_classes))]  # fmt: skip
         synthetic_y = np.concatenate([np.full(args.synthetic_per_class, class_names.index(name))
                                       for name in gan_classes])  # fmt: skip

@@ -90,7 +90,7 @@ class DataConfig:
     fit: str = option("pad", "keep the whole image (pad) or fill the square (crop)", choices=("pad", "crop"))
     clip_percentiles: list[float] | None = option(None, "stretch each image between these percentiles, e.g. 0.5 99.5",
                                                   metavar=("LOW", "HIGH"))  # fmt: skip
-    cache: str = option("memory", '"memory", "none", or a file path prefix for a disk cache')
+    cache: str = option("memory", '"memory", "none", or a file path prefix for a disk cache (keyed by the files)')
     drop_duplicates: bool = option(False, "skip files that are byte copies of others")
     strict: bool = option(False, "refuse to train when any image file is bad")
     min_size: int = option(32, "smallest usable image side in pixels", at_least=1, flag=None)
@@ -103,6 +103,8 @@ class DataConfig:
     dicom_window: bool = option(False, "use each DICOM series' own WindowCenter/Width", group=SCANS)
     balance_classes: bool = option(False, "draw every class equally often (Kaggle: 155 yes / 98 no)", group=BEYOND)
     mirror: bool = option(False, "add left-right mirrored copies of the images (an epoch doubles)", group=BEYOND)
+    holdout: float = option(0.0, "share of --data kept out of training for evaluate (whole subjects, per class)",
+                            at_least=0, below=1, metavar="FRACTION")  # fmt: skip
 
     def slice_options(self) -> SliceOptions:
         try:
@@ -124,6 +126,13 @@ class DataConfig:
             "balance_classes": self.balance_classes,
             "mirror": self.mirror,
         }
+
+    def scan(self):
+        """The `FolderScan` of `path` with these settings (volumes sliced first): what training reads."""
+        from mri_gan.data.training_data import scan_training_data
+
+        return scan_training_data(self.path, self.slice_options(), min_size=self.min_size, strict=self.strict,
+                                  drop_duplicates=self.drop_duplicates)  # fmt: skip
 
     def images_per_epoch(self, images: int) -> int:
         """Training images per epoch for a folder of `images` usable images."""
@@ -154,6 +163,14 @@ class ModelConfig:
 
     def validate(self) -> None:
         check_section("model", self)
+
+    def shape_changes(self, saved: "ModelConfig") -> list[str]:
+        """The settings, as `name saved -> new`, that differ from `saved` and would change the networks' variables."""
+        return [f"{name} {getattr(saved, name)} -> {getattr(self, name)}" for name in NETWORK_SHAPE
+                if getattr(self, name) != getattr(saved, name)]  # fmt: skip
+
+
+NETWORK_SHAPE = ("architecture", "resolution", "latent_dim", "width", "conditional", "spectral_norm")
 
 
 @dataclass
@@ -281,17 +298,26 @@ def _coerce(key, value, current, annotation, source):
     text = str(annotation)
     if value is None and "None" in text:
         return None
-    if "float" in text and isinstance(value, int | float) and not isinstance(value, bool):
+    if "list" in text:
+        item = float if "float" in text else int
+        if isinstance(value, list) and all(_is_number(v, item) for v in value):
+            return [item(v) for v in value]
+    elif "float" in text and _is_number(value, float):
         return float(value)
-    if "int" in text and "float" not in text and "list" not in text:
+    elif "int" in text:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif "bool" in text:
         if isinstance(value, bool):
             return value
-    elif "list" in text:
-        if isinstance(value, list):
-            return value
     elif "str" in text and isinstance(value, str):
         return value
-    raise ConfigError(f"{key} in {source} has the wrong type: got {value!r}, expected a value like {current!r}")
+    expected = f"a list of {'numbers' if 'float' in text else 'whole numbers'}" if "list" in text else None
+    raise ConfigError(f"{key} in {source} has the wrong type: got {value!r}, expected "
+                      f"{expected or f'a value like {current!r}'}")  # fmt: skip
+
+
+def _is_number(value, kind: type) -> bool:
+    """An int (for `kind` int) or an int or float (for `kind` float); booleans are not numbers here."""
+    allowed = (int,) if kind is int else (int, float)
+    return isinstance(value, allowed) and not isinstance(value, bool)

@@ -14,8 +14,13 @@ from mri_gan.cli import command_parser, configure_logging, run_command
 
 def parser() -> argparse.ArgumentParser:
     p = command_parser("mri_gan.detect", "Score images with a run's discriminator: P(real).")
-    p.add_argument("--model", required=True, type=Path, help="run directory (runs/NAME)")
-    p.add_argument("--images", required=True, type=Path, help="folder of images to score")
+    p.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        help="runs/NAME (or its generator/, best_generator/, keras/ files) or a discriminator .keras",
+    )
+    p.add_argument("--data", "--images", dest="data", required=True, type=Path, help="folder of images to score")
     p.add_argument("--out", type=Path, default=Path("scores.csv"), help="CSV file (default scores.csv)")
     return p
 
@@ -30,23 +35,20 @@ def main(argv=None) -> int:
         import numpy as np
 
         from mri_gan.data import files_dataset, scan_image_folder
-        from mri_gan.errors import DataNotFoundError
+        from mri_gan.errors import DataError
         from mri_gan.evaluation import discriminator_probabilities
-        from mri_gan.export import read_export_info
-        from mri_gan.run_directory import RunDirectory
+        from mri_gan.model_source import class_count, discriminator_source
         from mri_gan.sampling import to_uint8
 
-        run = RunDirectory(args.model)
-        path = run.keras_models / "discriminator.keras"
-        if not path.is_file():
-            raise DataNotFoundError(f"--model {args.model} has no discriminator ({path}); give a run directory")
+        path = discriminator_source(args.model)
         discriminator = keras.models.load_model(path)
+        if discriminator.outputs[0].shape[-1] != 1 or len(discriminator.outputs[0].shape) != 2:
+            raise DataError(f"--model {path} is not a discriminator (it does not output one real/fake logit).")
         resolution = int(discriminator.inputs[0].shape[1])
-        scan = scan_image_folder(args.images, min_size=1)
+        scan = scan_image_folder(args.data, min_size=1)
         images = files_dataset([image.path for image in scan.images], resolution=resolution).batch(256)
         pixels = np.concatenate([to_uint8(batch).numpy() for batch in images])
-        classes = read_export_info(run.generator).get("classes") or ()
-        probabilities = discriminator_probabilities(discriminator, pixels, num_classes=len(classes))
+        probabilities = discriminator_probabilities(discriminator, pixels, num_classes=class_count(discriminator))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("w", newline="") as handle:
             writer = csv.writer(handle)

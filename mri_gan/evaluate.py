@@ -16,11 +16,12 @@ from mri_gan.cli import command_parser, configure_logging, run_command
 def parser() -> argparse.ArgumentParser:
     p = command_parser("mri_gan.evaluate", "Measure generated MR slices against real ones.")
     p.add_argument(
-        "--real", required=True, type=Path, help="folder of real images (held out from training if possible)"
+        "--real", type=Path, help="folder of real images not trained on (default with --model: the run's held-out ones)"
     )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--fake", type=Path, help="folder of generated images")
-    source.add_argument("--model", type=Path, help="run directory (runs/NAME): generates --num images")
+    source.add_argument("--model", type=Path, help="runs/NAME, its generator/ or best_generator/, or a .keras "
+                        "generator: generates --num images")  # fmt: skip
     p.add_argument(
         "--train", type=Path, help="training images for the novelty check (default: the run's data, else --real)"
     )

@@ -56,6 +56,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML file with [data], [model] and [train] settings")
     p.add_argument("--out", type=Path, help="run directory (default: runs/dcgan-DATE-TIME)")
     p.add_argument("--resume", action="store_true", help="continue --out, or the newest run under runs/")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the data and settings, count parameters, time a few steps; write nothing")  # fmt: skip
     groups: dict[str, argparse._ArgumentGroup] = {}
     for dest, (_, _, declared, kind) in _flag_options().items():
         target = p
@@ -76,7 +78,8 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
     run = RunDirectory(out)
     if options.get("resume") and not run.has_checkpoint():
         raise DataNotFoundError(f"--resume: {out} has no checkpoint to continue from.")
-    if run.has_checkpoint() and run.config.is_file():
+    resuming = run.has_checkpoint() and run.config.is_file()
+    if resuming:
         from mri_gan.run_record import load_run_config
 
         config = load_run_config(run)
@@ -86,9 +89,23 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
         config = RunConfig.from_toml(options["config"])
     else:
         config = RunConfig()
+    saved_model, saved_holdout = dataclasses.replace(config.model), config.data.holdout
     for dest, (section, key, _, _) in _flag_options().items():
         if dest in options:
             apply_overrides(getattr(config, section), {key: options[dest]}, f"--{dest.replace('_', '-')}")
+    changes = config.model.shape_changes(saved_model) if resuming else []
+    if changes:
+        raise ConfigError(
+            f"{out} continues from a checkpoint whose networks were built with other settings ({'; '.join(changes)}), "
+            "so it cannot be resumed with them. Leave those flags out to continue the run, or give a new --out to "
+            "start another."
+        )
+    if resuming and config.data.holdout != saved_holdout:
+        raise ConfigError(
+            f"--holdout {config.data.holdout:g}: {out} was trained with holdout {saved_holdout:g}, so other images "
+            "have been trained on already and cannot be held out now. Leave --holdout out to continue, or give a "
+            "new --out."
+        )
     return config.validate(), Path(out)
 
 
@@ -112,6 +129,11 @@ def main(argv=None) -> int:
         from mri_gan.training import train
 
         config, out = resolve(args)
+        if getattr(args, "dry_run", False):
+            from mri_gan.dry_run import dry_run
+
+            print(dry_run(config, out))
+            return 0
         result = train(config, out)
         print(f"Run directory: {result.run.root}  (generator: {result.run.generator})")
         return 130 if result.interrupted else 0

@@ -26,6 +26,7 @@ class RunDirectory:
     quality_plot = property(lambda self: self.root / "quality.png")
     keras_models = property(lambda self: self.root / "keras")
     tensorboard = property(lambda self: self.root / "tensorboard")
+    holdout = property(lambda self: self.root / "holdout.json")
 
     def has_checkpoint(self) -> bool:
         return (self.checkpoints / "checkpoint").is_file()

@@ -11,7 +11,6 @@ operating system when the process ends, even when it is killed) keeps a second p
 import contextlib
 import json
 import os
-from pathlib import Path
 
 from mri_gan.errors import ConfigError
 from mri_gan.run_directory import RunDirectory
@@ -27,6 +26,17 @@ def is_run_folder(run: RunDirectory) -> bool:
 
 def claim_run_folder(run: RunDirectory) -> None:
     """Make `run.root` a run folder; refuse a file, or a non-empty folder that is not a run, without changing it."""
+    check_run_folder(run)
+    run.root.mkdir(parents=True, exist_ok=True)
+    marker = run.root / MARKER
+    if not marker.is_file():
+        from mri_gan import __version__
+
+        marker.write_text(json.dumps({"made_by": f"mri_gan {__version__}"}) + "\n")
+
+
+def check_run_folder(run: RunDirectory) -> None:
+    """Raise ConfigError if `run.root` is a file, or a non-empty folder that is not a run; change nothing."""
     root = run.root
     if root.exists() and not root.is_dir():
         raise ConfigError(f"--out {root} is a file, not a folder. Give a new or empty folder for the run.")
@@ -35,12 +45,6 @@ def claim_run_folder(run: RunDirectory) -> None:
             f"--out {root} already holds files that mri_gan did not write (it has no {MARKER} marker), so "
             "training into it could overwrite them. Nothing was changed; give a new or empty folder."
         )
-    root.mkdir(parents=True, exist_ok=True)
-    marker = root / MARKER
-    if not marker.is_file():
-        from mri_gan import __version__
-
-        marker.write_text(json.dumps({"made_by": f"mri_gan {__version__}"}) + "\n")
 
 
 @contextlib.contextmanager
@@ -70,8 +74,3 @@ def run_lock(run: RunDirectory):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def process_unique(path: Path) -> Path:
-    """A temporary name beside `path` that no other process uses: `.NAME.PID.partial`."""
-    return path.with_name(f".{path.name}.{os.getpid()}.partial")

@@ -10,6 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from mri_gan.atomic import process_unique
 from mri_gan.callbacks import (
     Checkpoint,
     ExportGenerator,
@@ -28,10 +29,11 @@ from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.errors import TrainingDiverged
 from mri_gan.gan import DCGAN
+from mri_gan.holdout import hold_out
 from mri_gan.models import architecture
 from mri_gan.precision import choose_precision, dtype_policy
 from mri_gan.run_directory import RunDirectory
-from mri_gan.run_guard import claim_run_folder, process_unique, run_lock
+from mri_gan.run_guard import claim_run_folder, run_lock
 from mri_gan.run_record import write_run_record
 from mri_gan.training_state import TrainingState
 
@@ -106,9 +108,11 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     # Data: the user's folder, or the built-in phantom set rendered on first use.
     if config.data.path is None:
         config.data.path = str(default_dataset_dir())
-    dataset, scan = folder_dataset(config.data.path, resolution=config.model.resolution,
-                                   batch_size=config.train.batch_size, seed=config.train.seed,
-                                   with_labels=config.model.conditional, **config.data.pipeline_options())  # fmt: skip
+    scan = hold_out(chief_run, config.data.scan(), config.data.holdout, config.train.seed,
+                    write=run is chief_run)  # fmt: skip
+    dataset, scan = folder_dataset(scan, resolution=config.model.resolution, batch_size=config.train.batch_size,
+                                   seed=config.train.seed, with_labels=config.model.conditional,
+                                   **config.data.pipeline_options())  # fmt: skip
     class_names = scan.class_names if config.model.conditional else ()
     precision = choose_precision(config.train.precision)
     logger.info("Precision: %s", precision.describe())
@@ -135,14 +139,19 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     diverged = StopOnNonFinite()
     callbacks = [diverged, *_callbacks(config, run, dataset, scan, class_names, stream)]
     train_settings = config.train
-    gan.fit(
-        dataset,
-        epochs=train_settings.epochs,
-        initial_epoch=initial_epoch,
-        callbacks=[*callbacks, checkpointing, _exporter(config, run, class_names), interrupt],
-        verbose=0,
-        shuffle=False,
-    )
+    try:
+        gan.fit(
+            dataset,
+            epochs=train_settings.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[*callbacks, checkpointing, _exporter(config, run, class_names), interrupt],
+            verbose=0,
+            shuffle=False,
+        )
+    except Exception:
+        logger.error("Training failed; saving the epochs finished so far before reporting the error.")
+        checkpointing.save_unsaved()
+        raise
     epochs_done = checkpointing.saved_at or initial_epoch
     if diverged.diverged_at:
         epoch, step = diverged.diverged_at
@@ -171,7 +180,8 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
     if settings.quality_every:
         quality = [QualityMonitor(sample, every=settings.quality_every, plot_path=run.quality_plot,
                                   best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
-                                  labels=sample_labels, info=_export_info(config, run, class_names))]  # fmt: skip
+                                  labels=sample_labels, info=_export_info(config, run, class_names),
+                                  history_csv=run.history)]  # fmt: skip
     health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None)
     # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
     standing = []

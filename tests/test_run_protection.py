@@ -70,18 +70,12 @@ def test_class_names_that_are_not_plain_folder_names_are_refused(tmp_path):
     import pytest
 
     from mri_gan.errors import DataError
-    from mri_gan.export import INFO_FILE
-    from mri_gan.generate import class_names
+    from mri_gan.model_source import checked_class_names
 
-    export = tmp_path / "generator"
-    (export / INFO_FILE).parent.mkdir(parents=True)
-    (export / "saved_model.pb").write_bytes(b"")
     for crafted in ("../escaped", "a/b", "..", ""):
-        (export / INFO_FILE).write_text(json.dumps({"classes": ["yes", crafted]}))
         with pytest.raises(DataError, match="not a plain folder name"):
-            class_names(export)
-    (export / INFO_FILE).write_text(json.dumps({"classes": ["no", "yes"]}))
-    assert class_names(export) == ["no", "yes"]
+            checked_class_names(["yes", crafted], tmp_path)
+    assert checked_class_names(["no", "yes"], tmp_path) == ["no", "yes"]
 
 
 def test_the_subject_key_is_readable_by_its_owner_only(tmp_path, monkeypatch):

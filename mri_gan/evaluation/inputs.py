@@ -1,20 +1,23 @@
 """The image sets an evaluation compares, loaded from folders or generated from a run."""
 
+import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 from PIL import Image
 
-from mri_gan.data import scan_image_folder
-from mri_gan.errors import ConfigError, DataNotFoundError
+from mri_gan.data import FolderScan, scan_image_folder
+from mri_gan.errors import ConfigError
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
-from mri_gan.export import read_export_info
+from mri_gan.holdout import held_out_scan, hold_out
+from mri_gan.model_source import Sampler, model_source
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
-from mri_gan.run_record import training_data_path
+from mri_gan.run_record import load_run_config
 from mri_gan.sampling import latent_vectors
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,66 +34,80 @@ class EvaluationInputs:
     fake_labels: np.ndarray | None = None
 
 
-def generated_images(generator_dir: Path, num: int, seed: int, batch_size: int = 256, label=None) -> np.ndarray:
-    """`num` images from an exported generator: the same ones `python -m mri_gan.generate` writes
+def generated_images(sampler: Sampler, num: int, seed: int, batch_size: int = 256, label=None) -> np.ndarray:
+    """`num` images from a generator: the same ones `python -m mri_gan.generate` writes
     (of class index `label` for a conditional generator)."""
-    import tensorflow as tf
-
-    generator = tf.saved_model.load(str(generator_dir))
-    latent_dim = int(generator.from_latent.input_signature[0].shape[-1])
     batches = []
     for start in range(0, num, batch_size):
         count = min(batch_size, num - start)
-        labels = () if label is None else (np.full(count, label, np.int32),)
-        batches.append(generator.from_latent(latent_vectors(seed, count, latent_dim, start=start), *labels).numpy())
+        batches.append(sampler.images(latent_vectors(seed, count, sampler.latent_dim, start=start).numpy(), label))
     return np.concatenate(batches)
 
 
-def conditional_images(generator_dir: Path, num: int, seed: int, shares) -> tuple[np.ndarray, np.ndarray]:
+def conditional_images(sampler: Sampler, num: int, seed: int, shares) -> tuple[np.ndarray, np.ndarray]:
     """`num` images split over the classes by `shares` (at least 2 each), and their labels."""
     counts = [max(2, round(num * share)) for share in shares]
-    images = [generated_images(generator_dir, count, seed, label=index) for index, count in enumerate(counts)]
+    images = [generated_images(sampler, count, seed, label=index) for index, count in enumerate(counts)]
     labels = np.concatenate([np.full(count, index, np.int32) for index, count in enumerate(counts)])
     return np.concatenate(images), labels
 
 
-def gather_inputs(real_dir, fake_dir, model_dir, train_dir, num: int, seed: int) -> EvaluationInputs:
-    """Real, generated and training images at one resolution, and the run's discriminator if any."""
+def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int) -> EvaluationInputs:
+    """Real, generated and training images at one resolution, and the run's discriminator if any.
+
+    With a model that belongs to a run trained with `--holdout` and no `real_dir`, the
+    run's held-out images are the real ones, and its training images (without them) the
+    reference for novelty.
+    """
     if num < 2:
         raise ConfigError(f"--num must be at least 2, got {num}")
-    description = {"real": str(real_dir), "seed": seed}
+    source = model_source(model_path) if model_path is not None else None
+    run = source.run if source else None
+    real = real_dir if real_dir is not None else _held_out_images(run, model_path)
+    description = {"real": str(real_dir) if real_dir is not None else f"held out by {run.root} ({run.holdout})",
+                   "seed": seed}  # fmt: skip
     discriminator = None
     model_classes: tuple[str, ...] = ()
     fake_labels = real_labels = real_folder = None
-    if model_dir is not None:
-        run = RunDirectory(model_dir)
-        if not (run.generator / "saved_model.pb").is_file():
-            raise DataNotFoundError(f"--model {model_dir} has no exported generator (generator/saved_model.pb)")
-        info = read_export_info(run.generator)
-        model_classes = tuple(info.get("classes") or ())
+    if source is not None:
+        sampler = Sampler(source)
+        model_classes = tuple(sampler.classes)
         if model_classes:
-            real_folder = labelled_images(real_dir, int(info["resolution"]))
-            real_labels = _as_model_classes(real_folder, model_classes, real_dir)
+            real_folder = labelled_images(real, sampler.resolution)
+            real_labels = _as_model_classes(real_folder, model_classes, description["real"])
             shares = np.bincount(real_labels, minlength=len(model_classes)) / len(real_labels)
-            fake, fake_labels = conditional_images(run.generator, num, seed, shares)
+            fake, fake_labels = conditional_images(sampler, num, seed, shares)
         else:
-            fake = generated_images(run.generator, num, seed)
-        if (run.keras_models / "discriminator.keras").is_file():
-            discriminator = keras.models.load_model(run.keras_models / "discriminator.keras")
-        if train_dir is None:
-            train_dir = training_data_path(run)
-        description.update({"model": str(model_dir), "generated": num})
+            fake = generated_images(sampler, num, seed)
+        if source.discriminator is not None:
+            discriminator = keras.models.load_model(source.discriminator)
+        if train_dir is None and run is not None and run.config.is_file():
+            train_dir = hold_out(run, load_run_config(run).data.scan(), 0, seed, write=False)
+        description.update({"model": str(model_path), "generated": num})
     else:
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
         description["fake"] = str(fake_dir)
     resolution = fake.shape[1]
     if real_folder is None:  # a conditional run has read it already
-        real_folder = labelled_images(real_dir, resolution)
-    real, real_subjects = real_folder.images, real_folder.subjects
-    train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real, real_subjects)
-    description["train"] = str(train_dir or real_dir)
-    return EvaluationInputs(real, fake, train, discriminator, description, real_subjects, train_subjects,
+        real_folder = labelled_images(real, resolution)
+    real_images, real_subjects = real_folder.images, real_folder.subjects
+    train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real_images, real_subjects)
+    description["train"] = str(getattr(train_dir, "root", train_dir) or description["real"])
+    return EvaluationInputs(real_images, fake, train, discriminator, description, real_subjects, train_subjects,
                             model_classes, real_labels, fake_labels)  # fmt: skip
+
+
+def _held_out_images(run: RunDirectory | None, model_path) -> FolderScan:
+    """The held-out images of the run `--model` belongs to, as the real images; an error if there are none."""
+    held = held_out_scan(run) if run is not None else None
+    if held is None or not held.images:
+        where = f"the run of --model {model_path} holds no images out" if run else "no --model run is given"
+        raise ConfigError(
+            f"Give --real, the folder of real images to compare with: {where}. Training with "
+            "`fit --holdout 0.15` keeps 15% of --data out of training, and evaluate then uses it by default."
+        )
+    logger.info("Real images: the %d images %s held out from training (%s)", len(held.images), run.root, run.holdout)
+    return held
 
 
 def _as_model_classes(folder: FolderImages, model_classes, real_dir) -> np.ndarray:

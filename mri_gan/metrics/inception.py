@@ -4,8 +4,13 @@ The weights come from Keras's cache (downloaded on first use where there is inte
 unless `MRI_GAN_OFFLINE=1` forbids downloads) or from a file given by path
 (`--inception-weights`). Without either, `load_inception` raises `FeaturesUnavailable`
 with the reason, and callers report these measures as unavailable instead of failing.
-Grayscale images are tiled to three channels and resized to 299x299, as FID
-implementations do for one-channel data.
+Resizing follows clean-fid's "clean" protocol (Parmar et al., CVPR 2022): each image as
+uint8 values, resized to 299x299 by Pillow's bicubic filter in float32 (antialiased when
+shrinking), clipped to [0, 255], then tiled to three channels; a bilinear
+`tf.image.resize` instead shifts FID by amounts comparable to real differences between
+models. The network is Keras's ImageNet InceptionV3, not the 2015 TensorFlow graph of the
+original FID code, so values compare between runs of this tool, not digit for digit with
+published FIDs.
 """
 
 import os
@@ -15,6 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from mri_gan.errors import DataNotFoundError
 from mri_gan.metrics.images import as_unit_float
@@ -64,13 +70,22 @@ def load_inception(weights: str | os.PathLike | None = "imagenet") -> keras.Mode
 
 def inception_features(model: keras.Model, images, batch_size: int = 32, progress: bool = False) -> np.ndarray:
     """[N, 2048] features of grayscale images (uint8 or [-1, 1]), with a progress bar if asked."""
-    unit = as_unit_float(images)
-    bar = keras.utils.Progbar(len(unit), unit_name="image") if progress else None
+    pixels = np.round(as_unit_float(images) * 255.0)
+    bar = keras.utils.Progbar(len(pixels), unit_name="image") if progress else None
     features = []
-    for start in range(0, len(unit), batch_size):
-        batch = tf.image.resize(unit[start : start + batch_size], (INPUT_SIZE, INPUT_SIZE), method="bilinear")
-        rgb = tf.repeat(batch, 3, axis=-1) * 255.0
+    for start in range(0, len(pixels), batch_size):
+        batch = clean_resize(pixels[start : start + batch_size])
+        rgb = tf.repeat(batch, 3, axis=-1)
         features.append(model(keras.applications.inception_v3.preprocess_input(rgb), training=False).numpy())
         if bar:
             bar.add(len(batch))
     return np.concatenate(features).astype(np.float64)
+
+
+def clean_resize(pixels: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
+    """[N, H, W, 1] values in [0, 255] to float32 [N, size, size, 1] as clean-fid resizes: Pillow bicubic, clipped."""
+    resized = [
+        np.asarray(Image.fromarray(image[..., 0].astype(np.float32), mode="F").resize((size, size), Image.BICUBIC))
+        for image in pixels
+    ]
+    return np.clip(np.stack(resized), 0.0, 255.0)[..., np.newaxis].astype(np.float32)

@@ -10,12 +10,15 @@ their two halves share no subject, generated images, training images, and Incept
 features when the measure needs them) and returns a JSON-ready dict.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from mri_gan.metrics.diversity import mean_pairwise_ms_ssim, ms_ssim_diversity
+from mri_gan.metrics.frd import frechet_radiomics_distance
+from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
 from mri_gan.metrics.frechet import frechet_distance, kernel_distance
 from mri_gan.metrics.novelty import nearest_training_images
 from mri_gan.metrics.precision_recall import precision_recall
@@ -182,3 +185,21 @@ register(Measure("kid", "features", _kid, _when_available("KID", lambda e: f"{e[
 register(Measure("precision_recall", "features", _precision_recall,
                  _when_available("precision / recall", lambda e: f"{e['precision']:.3f} / {e['recall']:.3f}"),
                  lower_is_better=False, per_class=False))  # fmt: skip
+
+
+def _frd(inputs: MeasureInputs) -> dict:
+    reason = frd_unavailable_reason()
+    if reason is None:
+        try:
+            value = frechet_radiomics_distance(inputs.real, inputs.fake)
+        except RuntimeError as error:
+            reason = str(error)
+        else:
+            if math.isfinite(value):
+                return {"available": True, "value": value}
+            reason = f"FRD is {value}: the two sets have the same radiomic statistics"
+    return {"available": False, "reason": reason}
+
+
+register(Measure("frd", "pixels", _frd, _when_available("FRD (radiomics)", lambda e: f"{e['value']:.3f}"),
+                 lower_is_better=True, per_class=False))  # fmt: skip

@@ -1,0 +1,79 @@
+"""`fit --dry-run`: everything a run would check and size, timed on a few steps, with nothing written.
+
+Before committing hours of compute a user wants to know that the data is read as
+intended, what the configuration resolves to, how large the networks are and roughly how
+long an epoch takes. The steps are timed on one batch repeated, after a warm-up that
+absorbs graph building, so the estimate is the training step alone; grids, quality
+checks and checkpoints add to it.
+"""
+
+import time
+
+import tensorflow as tf
+
+from mri_gan.config import RunConfig
+from mri_gan.data import default_dataset_dir, folder_dataset
+from mri_gan.holdout import hold_out
+from mri_gan.precision import choose_precision
+from mri_gan.run_directory import RunDirectory
+from mri_gan.run_guard import check_run_folder
+
+WARM_UP_STEPS = 2
+TIMED_STEPS = 5
+
+
+def dry_run(config: RunConfig, out) -> str:
+    """The report of what `fit` would do with `config` into `out`; nothing is written into `out`.
+
+    (The built-in dataset is rendered into its cache if it is not there yet, as `fit` would.)
+    """
+    from mri_gan.training import build_gan
+
+    config.validate()
+    run = RunDirectory(out)
+    check_run_folder(run)
+    if config.data.path is None:
+        config.data.path = str(default_dataset_dir())
+    full_scan = config.data.scan()
+    scan = hold_out(run, full_scan, config.data.holdout, config.train.seed, write=False)
+    dataset, scan = folder_dataset(scan, resolution=config.model.resolution, batch_size=config.train.batch_size,
+                                   seed=config.train.seed, with_labels=config.model.conditional,
+                                   **{**config.data.pipeline_options(), "cache": "none"})  # fmt: skip
+    precision = choose_precision(config.train.precision)
+    gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
+    per_epoch = config.data.images_per_epoch(len(scan.images))
+    steps_per_epoch = -(-per_epoch // config.train.batch_size)
+    seconds_per_step = _seconds_per_step(gan, dataset)
+    epoch_seconds = seconds_per_step * steps_per_epoch
+    held = len(full_scan.images) - len(scan.images)
+    lines = [
+        f"Dry run of {run.root}: nothing was written.",
+        f"Data: {full_scan.summary()}",
+        *([f"Held out for evaluation: {held} images (--holdout {config.data.holdout:g})"] if held else []),
+        f"Images per epoch: {per_epoch:,} ({steps_per_epoch} steps of {config.train.batch_size})",
+        f"Networks ({config.model.architecture}, {config.model.resolution}x{config.model.resolution}): generator "
+        f"{gan.generator.count_params():,} parameters, discriminator {gan.discriminator.count_params():,}",
+        f"Precision: {precision.describe()}",
+        f"Timed: {seconds_per_step:.3f} s per step ({config.train.batch_size / seconds_per_step:,.0f} images/s), "
+        f"about {_duration(epoch_seconds)} per epoch and {_duration(epoch_seconds * config.train.epochs)} for "
+        f"{config.train.epochs} epochs, training steps only",
+    ]
+    return "\n".join(lines)
+
+
+def _seconds_per_step(gan, dataset) -> float:
+    """The mean time of a training step on one repeated batch, after a warm-up."""
+    batch = next(iter(dataset))
+    repeated = tf.data.Dataset.from_tensors(batch)
+    gan.fit(repeated.repeat(WARM_UP_STEPS), epochs=1, verbose=0, shuffle=False)
+    start = time.perf_counter()
+    gan.fit(repeated.repeat(TIMED_STEPS), epochs=1, verbose=0, shuffle=False)
+    return (time.perf_counter() - start) / TIMED_STEPS
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
