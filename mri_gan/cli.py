@@ -7,7 +7,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 
-from mri_gan.errors import USER_ERRORS
+from mri_gan.errors import USER_ERRORS, ConfigError
 
 
 def configure_logging(verbose: bool = False) -> None:
@@ -40,6 +40,12 @@ def run_command(main: Callable[[], int | None], prog: str) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{prog}: interrupted\n")
         return 130
+
+
+def check_output_folder(path: os.PathLike, flag: str = "--out") -> None:
+    """Refuse an output folder that is an existing file, before any work is done."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError(f"{flag} {path} is a file, not a folder. Give a folder (it is made if missing).")
 
 
 def command_parser(module: str, description: str, **kwargs) -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mri_gan.cli import command_parser, configure_logging, run_command
+from mri_gan.cli import check_output_folder, command_parser, configure_logging, run_command
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +43,7 @@ def main(argv=None) -> int:
         from mri_gan.evaluation.report import format_table, write_report
         from mri_gan.label_classifier import label_fidelity
 
+        check_output_folder(args.out)
         inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
         measures = {"inception_weights": args.inception_weights or "imagenet", "seed": args.seed,
                     "real_subjects": inputs.real_subjects, "train_subjects": inputs.train_subjects}  # fmt: skip

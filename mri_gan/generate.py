@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mri_gan.cli import command_parser, configure_logging, run_command
+from mri_gan.cli import check_output_folder, command_parser, configure_logging, run_command
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     def body():
         from mri_gan.latent_walks import walk_files
         from mri_gan.synthesis import generate_files
+
+        check_output_folder(args.out)
 
         if args.num is not None:
             paths = generate_files(args.model, args.num, args.out, args.seed, args.batch_size, args.grid, args.quiet,

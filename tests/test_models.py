@@ -65,10 +65,15 @@ def test_bad_resolution_is_refused():
         build_generator(48)
 
 
-def test_mixed_precision_keeps_outputs_float32():
+@pytest.mark.parametrize(("name", "spectral_norm"), [("dcgan", False), ("dcgan", True), ("resnet", True)])
+def test_mixed_precision_keeps_outputs_float32(name, spectral_norm):
+    from mri_gan.models import architecture
+
+    networks = architecture(name)
     keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     try:
-        generator, discriminator = build_generator(32, 8, 4), build_discriminator(32, 4)
+        generator = networks.build_generator(32, 8, 4, False, num_classes=0)
+        discriminator = networks.build_discriminator(32, 4, False, num_classes=0, spectral_norm=spectral_norm)
         image = generator(np.zeros((2, 8), "float32"))
         assert image.dtype == "float32" and discriminator(image).dtype == "float32"
     finally:

@@ -296,3 +296,15 @@ def test_generate_refuses_to_mix_a_new_set_into_an_old_one(trained_run, tmp_path
     assert replaced.returncode == 0 and sorted(path.name for path in out.iterdir()) == [
         "generated_000000.png", "generated_000001.png", "generation.json"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["mri_gan.generate", "mri_gan.evaluate", "mri_gan.data.slices"])
+def test_an_output_folder_that_is_a_file_is_one_clear_error(tmp_path, command):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("mine")
+    arguments = {"mri_gan.generate": ["--model", str(tmp_path), "--num", "1"],
+                 "mri_gan.evaluate": ["--model", str(tmp_path), "--real", str(tmp_path)],
+                 "mri_gan.data.slices": ["--data", str(tmp_path)]}[command]  # fmt: skip
+    result = run_module(command, *arguments, "--out", str(a_file))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr and "Traceback" not in result.stderr
+    assert a_file.read_text() == "mine"

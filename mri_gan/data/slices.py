@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from mri_gan.cli import command_parser, configure_logging, run_command
+from mri_gan.cli import check_output_folder, command_parser, configure_logging, run_command
 from mri_gan.errors import ConfigError, DataNotFoundError
 
 
@@ -54,6 +54,7 @@ def main(argv=None) -> int:
             raise DataNotFoundError(f"--data {args.data} is not a folder. Give the folder that holds the scans.")
         if args.out is None:
             raise ConfigError("--out is required: a new folder for the slices.")
+        check_output_folder(args.out)
         if args.out.exists() and any(args.out.iterdir()):
             raise ConfigError(f"--out {args.out} exists and is not empty; give a new folder.")
         try:

@@ -135,7 +135,7 @@ def discriminator_probabilities(discriminator: keras.Model, images: np.ndarray, 
     scaled = images.astype(np.float32) / 127.5 - 1.0
     if labels is None and not num_classes:
         logits = [discriminator(scaled[i : i + batch_size], training=False) for i in range(0, len(scaled), batch_size)]
-        return np.asarray(keras.ops.sigmoid(np.concatenate(logits))).ravel()
+        return np.asarray(keras.ops.sigmoid(np.concatenate(logits)), np.float32).ravel()
     if labels is None:
         per_class = [discriminator_probabilities(discriminator, images, batch_size, np.full(len(images), index))
                      for index in range(num_classes)]  # fmt: skip
@@ -143,7 +143,7 @@ def discriminator_probabilities(discriminator: keras.Model, images: np.ndarray, 
     labels = np.asarray(labels, np.int32)
     logits = [discriminator([scaled[i : i + batch_size], labels[i : i + batch_size]], training=False)
               for i in range(0, len(scaled), batch_size)]  # fmt: skip
-    return np.asarray(keras.ops.sigmoid(np.concatenate(logits))).ravel()
+    return np.asarray(keras.ops.sigmoid(np.concatenate(logits)), np.float32).ravel()
 
 
 def _discriminator_scores(discriminator, real, fake, real_labels=None, fake_labels=None) -> dict:

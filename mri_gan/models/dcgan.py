@@ -120,7 +120,11 @@ def build_discriminator(
     doublings = check_shape(resolution, 1, width)
 
     def normalised(layer):
-        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+        return (
+            layers.SpectralNormalization(layer, name=f"sn_{layer.name}", dtype=layer.dtype_policy)
+            if spectral_norm
+            else layer
+        )
 
     image = keras.Input((resolution, resolution, 1), name="image")
     x = image

@@ -91,7 +91,7 @@ def build_discriminator(
         x = _down_block(x, _channels(width, step), first=step == 0, name=f"down_{size}")
     x = layers.ReLU(name="relu_out")(x)
     features = layers.GlobalAveragePooling2D(name="pool")(x)
-    logit = layers.SpectralNormalization(layers.Dense(1, dtype="float32", name="logit"), name="sn_logit")(features)
+    logit = layers.SpectralNormalization(layers.Dense(1, name="logit"), name="sn_logit", dtype="float32")(features)
     if not num_classes:
         return keras.Model(image, logit, name="discriminator")
     label = label_input(num_classes)
