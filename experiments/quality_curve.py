@@ -10,8 +10,12 @@ Trains through `DCGAN.fit` with the configuration (`--config`, then any `fit` fl
 measures them as `python -m mri_gan.evaluate` does: SWD over the real-vs-real baseline,
 MS-SSIM inside the generated set over the real set's, possible copies, and the
 discriminator's ROC AUC on real vs generated images (0.5: it cannot tell them apart). The
-clock counts training only. Writes `curve.csv` (images seen, minutes, the measures, ADA's
-p) and `curve.png`, plus a grid of the final generator's images beside real ones.
+clock counts training only. With `-- --holdout FRACTION` that share of the folder is kept
+out of training (listed in `OUT/holdout.json`) and the discriminator's ROC AUC is also
+measured on those held-out images against generated ones, the honest form of that signal;
+the other measures stay against the training images. Writes `curve.csv` (images seen,
+minutes, the measures, ADA's p) and `curve.png`, plus a grid of the final generator's
+images beside real ones.
 """
 
 import argparse
@@ -29,15 +33,20 @@ import numpy as np
 
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
-from mri_gan.evaluation import evaluate_images, images_from_folder
+from mri_gan.evaluation import discriminator_probabilities, evaluate_images
+from mri_gan.evaluation.folders import labelled_images
 from mri_gan.fit import parser as fit_parser
 from mri_gan.fit import resolve
 from mri_gan.grids import image_grid, save_figure, save_png
 from mri_gan.hardware import read_cpu
+from mri_gan.holdout import held_out_scan, hold_out
+from mri_gan.metrics.classifier import real_fake_scores
 from mri_gan.precision import choose_precision
+from mri_gan.run_directory import RunDirectory
 from mri_gan.training import build_gan
 
-COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc", "ada_p")
+COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc",
+           "d_roc_auc_held_out", "ada_p")  # fmt: skip
 
 
 class QualityCurve(keras.callbacks.Callback):
@@ -48,9 +57,10 @@ class QualityCurve(keras.callbacks.Callback):
     """
 
     def __init__(self, real, every_epochs: int, images_per_epoch: int, seed: int = 0, csv_path=None,
-                 stop_at_swd_ratio: float | None = None, max_seconds: float = math.inf):  # fmt: skip
+                 stop_at_swd_ratio: float | None = None, max_seconds: float = math.inf, held_out=None):  # fmt: skip
         super().__init__()
         self.real, self.every_epochs, self.images_per_epoch, self.seed = real, every_epochs, images_per_epoch, seed
+        self.held_out = held_out
         self.csv_path = Path(csv_path) if csv_path else None
         self.stop_at_swd_ratio, self.max_seconds = stop_at_swd_ratio, max_seconds
         self.train_seconds = 0.0
@@ -82,6 +92,7 @@ class QualityCurve(keras.callbacks.Callback):
             "ms_ssim_ratio": report["ms_ssim"]["generated"] / report["ms_ssim"]["real"],
             "possible_copies": report["novelty"]["possible_copies"],
             "d_roc_auc": report["discriminator"]["roc_auc"],
+            "d_roc_auc_held_out": self._held_out_auc(fake),
             "ada_p": float(ada_p) if ada_p is not None else math.nan,
         }
         self.rows.append(row)
@@ -91,6 +102,15 @@ class QualityCurve(keras.callbacks.Callback):
                 writer.writeheader()
                 writer.writerows(self.rows)
         return row
+
+    def _held_out_auc(self, fake) -> float:
+        """The discriminator's ROC AUC on held-out real images against generated ones (NaN without any)."""
+        if self.held_out is None:
+            return math.nan
+        discriminator = self.model.discriminator
+        scores = real_fake_scores(discriminator_probabilities(discriminator, self.held_out),
+                                  discriminator_probabilities(discriminator, fake[: len(self.held_out)]))  # fmt: skip
+        return scores.roc_auc
 
 
 def plot_curve(rows: list[dict], path: Path, title: str) -> None:
@@ -104,7 +124,9 @@ def plot_curve(rows: list[dict], path: Path, title: str) -> None:
     for axis, (name, label, goal) in zip(axes, [("swd_ratio", "SWD / real-vs-real baseline", 1.5),
                                                 ("ms_ssim_ratio", "MS-SSIM generated / real", 1.15),
                                                 ("d_roc_auc", "discriminator ROC AUC", 0.5)], strict=True):  # fmt: skip
-        axis.plot(images, [row[name] for row in rows], marker="o")
+        axis.plot(images, [row[name] for row in rows], marker="o", label="training images" if goal == 0.5 else None)
+        if goal == 0.5 and any(math.isfinite(row["d_roc_auc_held_out"]) for row in rows):
+            axis.plot(images, [row["d_roc_auc_held_out"] for row in rows], marker="s", label="held-out images")
         axis.axhline(goal, color="gray", linestyle="--", label=f"target {goal}")
         axis.set_title(label)
         axis.set_xlabel("thousand training images")
@@ -119,13 +141,17 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
                 stop_at_swd_ratio=None, max_seconds=math.inf) -> QualityCurve:  # fmt: skip
     """Train `config` on `folder` for `images` training images, measuring every `every_images`."""
     keras.utils.set_random_seed(config.train.seed)
-    dataset, scan = folder_dataset(folder, resolution=config.model.resolution, batch_size=config.train.batch_size,
+    config.data.path = str(folder)
+    scan = hold_out(RunDirectory(out), config.data.scan(), config.data.holdout, config.train.seed)
+    dataset, scan = folder_dataset(scan, resolution=config.model.resolution, batch_size=config.train.batch_size,
                                    seed=config.train.seed, with_labels=config.model.conditional,
                                    **config.data.pipeline_options())  # fmt: skip
     per_epoch = config.data.images_per_epoch(len(scan.images))
-    real = images_from_folder(folder, config.model.resolution)
+    real = labelled_images(scan, config.model.resolution).images
+    held = held_out_scan(RunDirectory(out))
+    held_out = labelled_images(held, config.model.resolution).images if held else None
     curve = QualityCurve(real, max(1, round(every_images / per_epoch)), per_epoch, config.train.seed,
-                         out / "curve.csv", stop_at_swd_ratio, max_seconds)  # fmt: skip
+                         out / "curve.csv", stop_at_swd_ratio, max_seconds, held_out)  # fmt: skip
     gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
     gan.fit(dataset, epochs=math.ceil(images / per_epoch), callbacks=[curve], verbose=0, shuffle=False)
     save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
