@@ -66,6 +66,16 @@ def label_input(num_classes: int):
     return keras.Input((), dtype="int32", name="label")
 
 
+def latent_input(latent_dim: int, num_classes: int = 0):
+    """The generator's inputs and what its first layer reads: z, or z joined to a learned label embedding."""
+    z = keras.Input((latent_dim,), name="z")
+    if not num_classes:
+        return z, z
+    label = label_input(num_classes)
+    embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
+    return [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
+
+
 def build_generator(
     resolution: int = 64,
     latent_dim: int = 100,
@@ -78,12 +88,7 @@ def build_generator(
     Example: `build_generator(64)` has 512 channels at 4x4 and 64 at 32x32, as in the paper.
     """
     doublings = check_shape(resolution, latent_dim, width)
-    z = keras.Input((latent_dim,), name="z")
-    inputs, x = z, z
-    if num_classes:
-        label = label_input(num_classes)
-        embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
-        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
+    inputs, x = latent_input(latent_dim, num_classes)
     x = layers.Dense(
         4 * 4 * _filters(width, 0, doublings), use_bias=False, kernel_initializer=_weights(), name="project"
     )(x)

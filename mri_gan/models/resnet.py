@@ -18,7 +18,7 @@ Only Keras's own layers are used, so the `.keras` copies need nothing of this pa
 import keras
 from keras import layers
 
-from mri_gan.models.dcgan import batch_norm, check_shape, label_input
+from mri_gan.models.dcgan import batch_norm, check_shape, label_input, latent_input
 
 
 def _channels(width: int, steps_from_finest: int) -> int:
@@ -39,12 +39,7 @@ def build_generator(
 ) -> keras.Model:
     """Residual generator: [N, latent_dim] (and [N] int labels when conditional) -> [N, res, res, 1] in [-1, 1]."""
     doublings = check_shape(resolution, latent_dim, width)
-    z = keras.Input((latent_dim,), name="z")
-    inputs, x = z, z
-    if num_classes:
-        label = label_input(num_classes)
-        embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
-        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
+    inputs, x = latent_input(latent_dim, num_classes)
     channels = _channels(width, doublings - 1)
     x = layers.Dense(4 * 4 * channels, kernel_initializer="glorot_uniform", name="project")(x)
     x = layers.Reshape((4, 4, channels), name="to_4x4")(x)
