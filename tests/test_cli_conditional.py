@@ -89,3 +89,13 @@ def test_conditional_training_on_a_folder_without_classes_is_a_clear_error(tmp_p
     unconditional = run_module("mri_gan.fit", "--data", str(tmp_path / "flat"), "--out", str(tmp_path / "run2"),
                                *TINY_RUN, "--ema-decay", "1.5")  # fmt: skip
     assert unconditional.returncode == 2 and "train.ema_decay must be in [0, 1)" in unconditional.stderr
+
+
+def test_latent_walks_are_written_per_class(conditional_run, tmp_path):
+    run, _ = conditional_run
+    result = run_module("mri_gan.generate", "--model", str(run), "--interpolate", "2", "--steps", "3",
+                        "--out", str(tmp_path / "walks"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("no", "yes"):
+        assert Image.open(tmp_path / "walks" / name / "interpolation.gif").n_frames == 3 + 1
+        assert Image.open(tmp_path / "walks" / name / "interpolation.png").size == (3 * 32 + 2 * 2, 2 * 32 + 2)
