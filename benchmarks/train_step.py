@@ -2,6 +2,7 @@
 
     python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 auto]
                                     [--batch-size 128] [--width 64] [--windows 5] [--steps 6] [--rounds 2]
+                                    [--jit-compile {auto,on,off}]
 
 Each configuration runs in its own process (so its peak resident memory is its own):
 random [-1, 1] images through the same `batched` pipeline and `DCGAN.fit` that training
@@ -30,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mri_gan.config import JIT_COMPILE
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
 from mri_gan.hardware import read_cpu
@@ -85,12 +87,14 @@ class WindowTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
-def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str) -> dict:
+def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str,
+            jit_compile: str = "auto") -> dict:  # fmt: skip
     """images/s of `fit` on one configuration, with its FLOPs and this process's peak memory."""
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):
         gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0)
-    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                jit_compile=JIT_COMPILE[jit_compile])  # fmt: skip
     images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")
     dataset = batched(tf.data.Dataset.from_tensor_slices(images), batch, drop_remainder=True)
     gan.fit(dataset, epochs=1, verbose=0)
@@ -133,16 +137,19 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2, help="back-to-back rounds of ours and the reference")
+    parser.add_argument("--jit-compile", choices=tuple(JIT_COMPILE), default="auto",
+                        help="XLA for our step, as fit --jit-compile (auto: on GPUs only)")  # fmt: skip
     parser.add_argument("--one", metavar="RESOLUTION:PRECISION", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         resolution, precision = args.one.split(":")
-        print(json.dumps(measure(int(resolution), args.width, args.batch_size, args.windows, args.steps, precision)))
+        print(json.dumps(measure(int(resolution), args.width, args.batch_size, args.windows, args.steps, precision,
+                                 args.jit_compile)))  # fmt: skip
         return
 
     def ours(resolution: int, precision: str) -> dict:
         sizes = ("--batch-size", str(args.batch_size), "--width", str(args.width))
-        timing = ("--windows", str(args.windows), "--steps", str(args.steps))
+        timing = ("--windows", str(args.windows), "--steps", str(args.steps), "--jit-compile", args.jit_compile)
         return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing)
 
     cpu = read_cpu()
