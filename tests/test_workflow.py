@@ -13,6 +13,7 @@ from PIL import Image
 from test_cli_end_to_end import TINY_RUN
 
 from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
+from mri_gan.run_directory import RunDirectory
 
 OFFLINE = {**os.environ, "MRI_GAN_OFFLINE": "1"}
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -95,17 +96,22 @@ def test_evaluate_without_real_images_to_use_says_how_to_get_them(tiny_folder, t
 # One --model everywhere
 
 
-@pytest.mark.parametrize("form", ["run", "generator", "best_generator", "keras"])
-def test_every_command_takes_every_form_of_model(held_out_run, tmp_path, form):
+def test_every_command_takes_every_form_of_model(held_out_run, tmp_path):
+    from mri_gan.model_source import Sampler, discriminator_source, model_source
+
     run, data = held_out_run
-    model = {"run": run, "generator": run / "generator", "best_generator": run / "best_generator",
-             "keras": run / "keras" / "generator.keras"}[form]  # fmt: skip
-    made = run_module("mri_gan.generate", "--model", str(model), "--num", "3", "--out", str(tmp_path / "g"), "--quiet")
-    assert made.returncode == 0, made.stderr
-    evaluated = run_module("mri_gan.evaluate", "--model", str(model), "--real", str(data), "--num", "4",
+    forms = [run, run / "generator", run / "best_generator", run / "keras" / "generator.keras"]
+    for model in forms:  # what each command resolves --model to
+        source = model_source(model)
+        assert source.run == RunDirectory(run) and Sampler(source).resolution == 32, model
+        assert discriminator_source(model) == run / "keras" / "discriminator.keras", model
+    made = run_module("mri_gan.generate", "--model", str(forms[3]), "--num", "2", "--out", str(tmp_path / "g"),
+                      "--quiet")  # fmt: skip
+    assert made.returncode == 0 and len(list((tmp_path / "g").glob("*.png"))) == 2, made.stderr
+    evaluated = run_module("mri_gan.evaluate", "--model", str(forms[2]), "--real", str(data), "--num", "4",
                            "--out", str(tmp_path / "e"), env=OFFLINE)  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
-    detected = run_module("mri_gan.detect", "--model", str(model), "--data", str(data / "no"),
+    detected = run_module("mri_gan.detect", "--model", str(forms[1]), "--data", str(data / "no"),
                           "--out", str(tmp_path / "s.csv"))  # fmt: skip
     assert detected.returncode == 0, detected.stderr
 
