@@ -24,6 +24,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from mri_gan.atomic import process_unique
 from mri_gan.sampling import latent_vectors, to_uint8
 
 INFO_FILE = "assets.extra/mri_gan.json"
@@ -60,7 +61,7 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
         archive.add_endpoint("from_latent", conditional_from_latent,
                              [z_spec, tf.TensorSpec((None,), tf.int32, name="label")])  # fmt: skip
         archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
-    partial = directory.with_name(f".{directory.name}.{os.getpid()}.partial")
+    partial = process_unique(directory)
     shutil.rmtree(partial, ignore_errors=True)
     archive.write_out(str(partial), verbose=False)
     details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}

@@ -30,15 +30,19 @@ def hold_out(run: RunDirectory, scan: FolderScan, fraction: float, seed: int, wr
     same one; only the writer (`write`) records it.
     """
     held = held_out_scan(run)
-    if held is None:
-        if not fraction:
-            return scan
+    if held is None and fraction:
         held = _split(scan, fraction, seed)
         if write:
             _write(run, held, fraction, seed)
             logger.info("Held out %d of %d images for evaluation (%s)", len(held.images), len(scan.images),
                         run.holdout)  # fmt: skip
-    return without(scan, held)
+    return scan if held is None else without(scan, held)
+
+
+def training_part(run: RunDirectory, scan: FolderScan) -> FolderScan:
+    """`scan` without the images `run` holds out (whole when it holds none): what the run trained on."""
+    held = held_out_scan(run)
+    return scan if held is None else without(scan, held)
 
 
 def held_out_scan(run: RunDirectory) -> FolderScan | None:

@@ -62,9 +62,3 @@ def load_run_config(run: RunDirectory) -> RunConfig:
 def read_run_record(run: RunDirectory) -> dict:
     """The whole record of a run (empty when the run has none)."""
     return json.loads(run.config.read_text()) if run.config.is_file() else {}
-
-
-def training_data_path(run: RunDirectory) -> str | None:
-    """The folder a run trained on, as it was resolved (None without a record)."""
-    record = read_run_record(run)
-    return record["config"]["data"]["path"] if record else None

@@ -10,7 +10,7 @@ from PIL import Image
 from mri_gan.data import FolderScan, scan_image_folder
 from mri_gan.errors import ConfigError
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
-from mri_gan.holdout import held_out_scan, hold_out
+from mri_gan.holdout import held_out_scan, training_part
 from mri_gan.model_source import Sampler, model_source
 from mri_gan.models import SUPPORTED_RESOLUTIONS
 from mri_gan.run_directory import RunDirectory
@@ -82,7 +82,7 @@ def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int
         if source.discriminator is not None:
             discriminator = keras.models.load_model(source.discriminator)
         if train_dir is None and run is not None and run.config.is_file():
-            train_dir = hold_out(run, load_run_config(run).data.scan(), 0, seed, write=False)
+            train_dir = training_part(run, load_run_config(run).data.scan())
         description.update({"model": str(model_path), "generated": num})
     else:
         fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
