@@ -182,7 +182,9 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
                                   best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
                                   labels=sample_labels, info=_export_info(config, run, class_names),
                                   history_csv=run.history)]  # fmt: skip
-    health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None)
+    in_use = {"augment": bool(settings.augment), "r1": settings.r1_gamma > 0, "mirror": config.data.mirror}
+    health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None,
+                       in_use=frozenset(key for key, used in in_use.items() if used))  # fmt: skip
     # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
     standing = []
     if settings.ema_decay:

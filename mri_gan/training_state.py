@@ -12,6 +12,8 @@ import os
 
 import tensorflow as tf
 
+from mri_gan.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,10 +63,26 @@ class TrainingState:
             return 0
         saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
         present = {name: part for name, part in self.optional.items() if name in saved}
-        tf.train.Checkpoint(**self.parts, **present).restore(latest).assert_existing_objects_matched()
+        try:
+            tf.train.Checkpoint(**self.parts, **present).restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError) as error:
+            _forget_partial_restore()
+            raise ConfigError(
+                f"{latest} holds networks of another layout than the ones built for this run's settings "
+                f"({str(error).splitlines()[0]}). A run trained by an earlier version of mri_gan cannot always be "
+                "resumed by this one (conditional runs made before 0.3.0, whose generator had no per-class batch "
+                "norm, cannot). Its exported generator still works with generate and evaluate; give a new --out to "
+                "train again."
+            ) from None
         new = sorted(set(self.optional) - set(present))
         if new:
             logger.info("%s has no %s: starting it now", latest, ", ".join(new))
         if "ema_generator" in new:
             self.gan.ema_generator.set_weights(self.gan.generator.get_weights())
         return int(self.epoch.numpy())
+
+
+def _forget_partial_restore() -> None:
+    """Quiet TensorFlow's logger for the rest of the process: when the half-restored networks are
+    deleted it would log every unrestored value, burying the error; they are of no further use."""
+    tf.get_logger().setLevel(logging.ERROR)

@@ -80,6 +80,22 @@ def test_ema_added_when_resuming_starts_from_the_restored_generator_and_ada_from
     assert float(resumed.ada.p.numpy()) == 0.0
 
 
+def test_a_checkpoint_of_another_network_layout_is_a_config_error(tmp_path):
+    from mri_gan.errors import ConfigError
+    from mri_gan.training_state import TrainingState
+
+    TrainingState(options_gan(), tmp_path).save(epoch=1)
+    conditional = DCGAN(build_generator(32, 16, 8, num_classes=2), build_discriminator(32, 8, num_classes=2),
+                        num_classes=2)  # fmt: skip
+    conditional.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    level = tf.get_logger().level
+    try:
+        with pytest.raises(ConfigError, match=r"another layout.*give a new --out"):
+            TrainingState(conditional, tmp_path).restore_latest()
+    finally:
+        tf.get_logger().setLevel(level)
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_each_loss_trains_with_finite_values_and_changes_both_networks(loss):
     gan = options_gan(loss=loss, r1_gamma=1.0 if loss == "hinge" else 0.0)

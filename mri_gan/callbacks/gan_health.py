@@ -8,6 +8,17 @@ logger = logging.getLogger(__name__)
 
 WINNING_REAL, WINNING_FAKE = 0.95, 0.05
 
+# What the field tries against a winning discriminator or collapsed samples, keyed by what a run may already use.
+REMEDIES = {
+    "augment": "--augment ada (or color,translation,cutout)",
+    "r1": "--r1-gamma 0.05",
+    "mirror": "--mirror",
+}
+ALWAYS = (
+    "a smaller model (--width) or a longer run (with the small-data recipe variety kept improving to about "
+    "450,000 images on the Kaggle set, experiments/README.md)"
+)
+
 
 class GanHealth(keras.callbacks.Callback):
     """Warn once per episode when training has gone wrong in one of the ways the field knows.
@@ -17,11 +28,18 @@ class GanHealth(keras.callbacks.Callback):
     - Mode collapse: the quality check's MS-SSIM inside the generated set is above twice
       the real set's (`real_ms_ssim`), i.e. the samples are far less varied than real images.
 
+    Each warning suggests only remedies the run does not use already (`in_use`, keys of
+    `REMEDIES`): telling a run with ADA to add augmentation helps nobody.
+
     Put it after `QualityMonitor` in the callback list (it reads the `ms_ssim` it logs).
     """
 
-    def __init__(self, patience: int = 5, real_ms_ssim: float | None = None):
+    def __init__(self, patience: int = 5, real_ms_ssim: float | None = None, in_use: frozenset[str] = frozenset()):
         super().__init__()
+        unknown = set(in_use) - set(REMEDIES)
+        if unknown:
+            raise ValueError(f"in_use names {sorted(unknown)}; known: {sorted(REMEDIES)}")
+        self.remedies = ", ".join([hint for key, hint in REMEDIES.items() if key not in in_use] + [ALWAYS])
         self.patience = patience
         self.real_ms_ssim = real_ms_ssim
         self.winning_epochs = 0
@@ -35,9 +53,8 @@ class GanHealth(keras.callbacks.Callback):
             if self.winning_epochs == self.patience:
                 logger.warning(
                     "epoch %d: the discriminator has won for %d epochs (D(x) %.2f, D(G(z)) %.2f), so the generator "
-                    "learns little. Try --augment color,translation,cutout (or --config experiments/small_data.toml), "
-                    "--r1-gamma 0.05, --label-smoothing 0.1, or a smaller --lr.",
-                    epoch + 1, self.patience, d_real, d_fake,
+                    "learns little. Try %s, --label-smoothing 0.1 or a smaller --lr.",
+                    epoch + 1, self.patience, d_real, d_fake, self.remedies,
                 )  # fmt: skip
         else:
             self.winning_epochs = 0
@@ -47,8 +64,7 @@ class GanHealth(keras.callbacks.Callback):
             if collapsed and not self.warned_collapse:
                 logger.warning(
                     "epoch %d: generated images are far less varied than real ones (MS-SSIM %.3f inside the "
-                    "generated set, %.3f inside the real one): likely mode collapse. Try --augment "
-                    "color,translation,cutout with --r1-gamma 0.05, --mirror, or a smaller model (--width).",
-                    epoch + 1, ms_ssim, self.real_ms_ssim,
+                    "generated set, %.3f inside the real one): likely mode collapse. Try %s.",
+                    epoch + 1, ms_ssim, self.real_ms_ssim, self.remedies,
                 )  # fmt: skip
             self.warned_collapse = collapsed
