@@ -5,4 +5,4 @@ from mri_gan import _tf_setup  # noqa: F401  (must run before TensorFlow is impo
 # isort: split
 from mri_gan.models import fused_batch_norm, strided_conv  # noqa: F401  (registered: .keras files of runs before 0.2 name them)
 
-__version__ = "0.3.0"
+__version__ = "0.2.0"

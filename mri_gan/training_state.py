@@ -69,10 +69,9 @@ class TrainingState:
             _forget_partial_restore()
             raise ConfigError(
                 f"{latest} holds networks of another layout than the ones built for this run's settings "
-                f"({str(error).splitlines()[0]}). A run trained by an earlier version of mri_gan cannot always be "
-                "resumed by this one (conditional runs made before 0.3.0, whose generator had no per-class batch "
-                "norm, cannot). Its exported generator still works with generate and evaluate; give a new --out to "
-                "train again."
+                f"({str(error).splitlines()[0]}), e.g. because a version of mri_gan that built them otherwise "
+                "wrote it. "
+                "Its exported generator still works with generate and evaluate; give a new --out to train again."
             ) from None
         new = sorted(set(self.optional) - set(present))
         if new:

@@ -70,7 +70,9 @@ def test_evaluate_reports_every_measure_per_class_and_label_fidelity(conditional
         assert measures["available"] and measures["swd"]["real_vs_generated"]["mean"] > 0
     fidelity = report["label_fidelity"]
     assert set(fidelity["agreement"]) == {"no", "yes"} and 0 <= fidelity["held_out_real_accuracy"] <= 1
-    assert "[yes] generated classified as yes" in result.stdout
+    recall = fidelity["held_out_real_recall"]
+    assert recall and set(recall) <= {"no", "yes"} and all(0 <= share <= 1 for share in recall.values())
+    assert "[yes] generated classified as yes" in result.stdout and "(held-out real: " in result.stdout
 
 
 def test_detect_scores_images_with_a_conditional_discriminator(conditional_run, tmp_path):

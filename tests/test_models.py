@@ -37,29 +37,6 @@ def test_shapes_and_parameter_counts(resolution):
     assert discriminator.count_params() == expected_d
 
 
-def test_conditional_generator_adds_a_gain_and_bias_per_class_after_every_batch_norm():
-    classes, latent, width = 3, 100, 16
-    generator = build_generator(64, latent_dim=latent, width=width, num_classes=classes)
-    unconditional, _ = dcgan_parameter_counts(64, latent, width)
-    channels = [width * min(2 ** (3 - level), 8) for level in range(4)]  # 4x4 ... 32x32
-    label_embedding = classes * latent
-    wider_projection = latent * 16 * channels[0]  # the dense layer reads z joined to the embedding
-    class_gain_and_bias = sum(2 * classes * c for c in channels)
-    assert generator.count_params() == unconditional + label_embedding + wider_projection + class_gain_and_bias
-
-
-def test_each_class_gain_changes_only_its_own_class():
-    generator = build_generator(32, latent_dim=8, width=4, num_classes=2)
-    z = np.random.default_rng(0).normal(size=(2, 8)).astype("float32")
-    labels = np.array([0, 1], "int32")
-    before = keras.ops.convert_to_numpy(generator([z, labels], training=False))
-    gain = generator.get_layer("bn_8_class_gain")
-    gain.embeddings.assign(np.stack([np.ones(gain.output_dim), np.full(gain.output_dim, 3.0)]).astype("float32"))
-    after = keras.ops.convert_to_numpy(generator([z, labels], training=False))
-    np.testing.assert_array_equal(after[0], before[0])
-    assert np.linalg.norm(after[1]) > 2 * np.linalg.norm(before[1])  # an untrained generator's output is tiny
-
-
 def test_paper_generator_has_512_channels_at_4x4_and_outputs_tanh_range():
     generator = build_generator(64, 100, 64)
     assert generator.get_layer("to_4x4").output.shape[-1] == 512

@@ -26,8 +26,10 @@ def summary_rows(report: dict) -> list[tuple[str, str]]:
     if "label_fidelity" in report:
         fidelity = report["label_fidelity"]
         rows.append(("label classifier accuracy, held-out real", f"{fidelity['held_out_real_accuracy']:.3f}"))
+        recall = fidelity.get("held_out_real_recall", {})
         for name, agreement in fidelity["agreement"].items():
-            rows.append((f"[{name}] generated classified as {name}", f"{agreement:.3f}"))
+            real_share = f" (held-out real: {recall[name]:.3f})" if name in recall else ""
+            rows.append((f"[{name}] generated classified as {name}", f"{agreement:.3f}{real_share}"))
     return rows
 
 

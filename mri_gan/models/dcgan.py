@@ -7,9 +7,7 @@ LeakyReLU(0.2), ending in one real/fake logit. Weights N(0, 0.02), batch-norm ga
 N(1, 0.02), batch-norm momentum and epsilon as in PyTorch's DCGAN (0.9, 1e-5).
 
 Options: class conditioning (`num_classes` > 0): the generator joins a learned label
-embedding to z and follows each batch norm with a learned per-class gain and bias
-(conditional batch norm, as in the projection-discriminator GANs of Miyato & Koyama 2018
-and in BigGAN), and the discriminator adds a projection of its features on a learned
+embedding to z, and the discriminator adds a projection of its features on a learned
 class embedding to its logit (Miyato & Koyama 2018). Spectral normalisation of the
 discriminator (Miyato et al. 2018) wraps each of its convolutions and its dense layer
 and replaces its batch norm, as in SN-GAN.
@@ -44,25 +42,6 @@ def batch_norm(synchronized: bool, name: str):
         return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=gamma, synchronized=True,
                                          name=name)  # fmt: skip
     return FusedBatchNorm(momentum=0.9, epsilon=1e-5, gamma_initializer=gamma, name=name)
-
-
-def generator_norm(x, label, num_classes: int, synchronized: bool, name: str):
-    """Batch norm, then in a conditional generator a per-class gain and bias (starting at 1 and 0).
-
-    With the label only joined to z, the class reaches the feature maps through one dense
-    layer; a gain and bias on every level let each class set its own contrast and
-    structure. Built from stock layers, so portable `.keras` files still load anywhere.
-    """
-    x = batch_norm(synchronized, name)(x)
-    if label is None:
-        return x
-    channels = x.shape[-1]
-    gain = layers.Embedding(num_classes, channels, embeddings_initializer="ones", name=f"{name}_class_gain")(label)
-    bias = layers.Embedding(num_classes, channels, embeddings_initializer="zeros", name=f"{name}_class_bias")(label)
-    gain = layers.Reshape((1, 1, channels), name=f"{name}_class_gain_map")(gain)
-    bias = layers.Reshape((1, 1, channels), name=f"{name}_class_bias_map")(bias)
-    x = layers.Multiply(name=f"{name}_class_scaled")([x, gain])
-    return layers.Add(name=f"{name}_class_shifted")([x, bias])
 
 
 def check_shape(resolution: int, latent_dim: int, width: int) -> int:
@@ -114,8 +93,7 @@ def build_generator(
         4 * 4 * _filters(width, 0, doublings), use_bias=False, kernel_initializer=_weights(), name="project"
     )(x)
     x = layers.Reshape((4, 4, _filters(width, 0, doublings)), name="to_4x4")(x)
-    label = inputs[1] if num_classes else None
-    x = generator_norm(x, label, num_classes, synchronized_batch_norm, "bn_4")
+    x = batch_norm(synchronized_batch_norm, "bn_4")(x)
     x = layers.ReLU(name="relu_4")(x)
     for level in range(1, doublings):
         size = 4 * 2**level
@@ -123,7 +101,7 @@ def build_generator(
             _filters(width, level, doublings), 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=_weights(), name=f"up_{size}",
         )(x)  # fmt: skip
-        x = generator_norm(x, label, num_classes, synchronized_batch_norm, f"bn_{size}")
+        x = batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.ReLU(name=f"relu_{size}")(x)
     x = StridedConv2DTranspose(
         1, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_weights(), name=f"up_{resolution}"

@@ -10,16 +10,15 @@ logit. Every discriminator layer is spectrally normalised and it has no batch no
 let gradients reach every layer at the start of training, when a DCGAN discriminator on a
 few hundred images tends to win outright.
 
-Conditioning follows the DCGAN networks: a label embedding joined to z and a per-class
-gain and bias after every batch norm in the generator, a projection discriminator (the
-`label_embedding` layers), so the model contract holds.
+Conditioning follows the DCGAN networks: a label embedding joined to z in the generator,
+a projection discriminator (the `label_embedding` layers), so the model contract holds.
 Only Keras's own layers are used, so the `.keras` copies need nothing of this package.
 """
 
 import keras
 from keras import layers
 
-from mri_gan.models.dcgan import check_shape, generator_norm, label_input, latent_input
+from mri_gan.models.dcgan import batch_norm, check_shape, label_input, latent_input
 
 
 def _channels(width: int, steps_from_finest: int) -> int:
@@ -44,27 +43,22 @@ def build_generator(
     channels = _channels(width, doublings - 1)
     x = layers.Dense(4 * 4 * channels, kernel_initializer="glorot_uniform", name="project")(x)
     x = layers.Reshape((4, 4, channels), name="to_4x4")(x)
-    label = inputs[1] if num_classes else None
-
-    def norm(h, name):
-        return generator_norm(h, label, num_classes, synchronized_batch_norm, name)
-
     for level in range(1, doublings + 1):
         size = 4 * 2**level
-        x = _up_block(x, _channels(width, doublings - 1 - level), norm, f"up_{size}")
-    x = norm(x, "bn_out")
+        x = _up_block(x, _channels(width, doublings - 1 - level), synchronized_batch_norm, f"up_{size}")
+    x = batch_norm(synchronized_batch_norm, "bn_out")(x)
     x = layers.ReLU(name="relu_out")(x)
     x = _conv(1, 3, "to_image")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(inputs, image, name="generator")
 
 
-def _up_block(x, filters: int, norm, name: str):
-    h = norm(x, f"{name}_bn1")
+def _up_block(x, filters: int, synchronized: bool, name: str):
+    h = batch_norm(synchronized, f"{name}_bn1")(x)
     h = layers.ReLU(name=f"{name}_relu1")(h)
     h = layers.UpSampling2D(2, name=f"{name}_upsample")(h)
     h = _conv(filters, 3, f"{name}_conv1")(h)
-    h = norm(h, f"{name}_bn2")
+    h = batch_norm(synchronized, f"{name}_bn2")(h)
     h = layers.ReLU(name=f"{name}_relu2")(h)
     h = _conv(filters, 3, f"{name}_conv2")(h)
     shortcut = layers.UpSampling2D(2, name=f"{name}_shortcut_upsample")(x)
