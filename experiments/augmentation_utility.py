@@ -66,8 +66,7 @@ def train_gan(folder: Path, run: Path, seed: int, fit_args: str) -> None:
         return
     command = [sys.executable, "-m", "mri_gan.fit", "--data", str(folder), "--out", str(run), "--seed", str(seed),
                "--conditional", *shlex.split(fit_args)]  # fmt: skip
-    run.mkdir(parents=True, exist_ok=True)
-    with (run / "utility.log").open("w") as log:
+    with run.with_name(f"{run.name}.log").open("w") as log:  # beside the run: fit wants a new or empty --out
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
 
 
