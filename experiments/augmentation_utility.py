@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 SETTINGS = ("real", "synthetic", "real+synthetic")
+RECIPE = Path(__file__).resolve().parent / "small_data.toml"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--synthetic-per-class", type=int, default=200)
-    p.add_argument("--fit-args", default="--config experiments/small_data.toml --quality-every 0",
+    p.add_argument("--fit-args", default=f"--config {shlex.quote(str(RECIPE))} --quality-every 0",
                    help="flags for mri_gan.fit: the GAN's configuration and length (--epochs)")  # fmt: skip
     return p
 

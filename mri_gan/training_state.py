@@ -70,8 +70,8 @@ class TrainingState:
             raise ConfigError(
                 f"{latest} holds networks of another layout than the ones built for this run's settings "
                 f"({str(error).splitlines()[0]}), e.g. because a version of mri_gan that built them otherwise "
-                "wrote it. "
-                "Its exported generator still works with generate and evaluate; give a new --out to train again."
+                "wrote it. Its exported generator still works with generate and evaluate; give a new --out to "
+                "train again."
             ) from None
         new = sorted(set(self.optional) - set(present))
         if new:
