@@ -21,7 +21,7 @@ from mri_gan.data.volumes.sources import MODALITY_ALIASES
 from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
 from mri_gan.losses import LOSSES, loss_spec
-from mri_gan.metrics.registry import selectable_measures
+from mri_gan.metrics.registry import LABEL_AGREEMENT, selectable_measures
 from mri_gan.models import ARCHITECTURES, SUPPORTED_RESOLUTIONS
 from mri_gan.precision import PRECISIONS
 
@@ -207,7 +207,8 @@ class TrainConfig:
     ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", at_least=0, below=1,
                               metavar="DECAY", group=BEYOND)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
-    keep_best: str = option("swd", "measure that picks best_generator/", choices=selectable_measures())
+    keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
+                            "conditional runs)", choices=selectable_measures(conditional=True))  # fmt: skip
 
     def validate(self) -> None:
         check_section("train", self)
@@ -254,6 +255,9 @@ class RunConfig:
         self.data.validate()
         self.model.validate()
         self.train.validate()
+        if self.train.keep_best == LABEL_AGREEMENT and not self.model.conditional:
+            raise ConfigError(f"train.keep_best {LABEL_AGREEMENT!r} measures how well each class is made, so it "
+                              "needs a conditional run (--conditional); pick swd or ms_ssim otherwise")  # fmt: skip
         return self
 
     def to_dict(self) -> dict[str, Any]:

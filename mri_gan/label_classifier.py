@@ -19,6 +19,7 @@ import numpy as np
 from keras import layers
 
 from mri_gan.data.splits import split_by_subject
+from mri_gan.metrics.registry import Tracking
 
 
 def build_label_classifier(resolution: int, num_classes: int) -> keras.Model:
@@ -50,6 +51,25 @@ def train_label_classifier(images: np.ndarray, labels: np.ndarray, num_classes: 
 
 def predict_labels(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return np.argmax(model.predict(images, batch_size=256, verbose=0), axis=-1)
+
+
+def label_agreement_tracking(real: np.ndarray, labels: np.ndarray, seed: int = 0) -> Tracking:
+    """A quality-check measure for a conditional generator: the lowest share, over the requested
+    classes, of generated images that a classifier trained on `real` (uint8, with `labels`)
+    assigns to the class they were made for.
+
+    The worst class, not the mean, because a conditional generator tends to trade one class's
+    faithfulness for another's as it trains (experiments/README.md); the generated images
+    passed to `track` must have been made for `labels`, in the same order."""
+    labels = np.asarray(labels)
+    classifier = train_label_classifier(real, labels, int(labels.max()) + 1, seed)
+
+    def worst_class_agreement(real_images, generated, seed):
+        predicted = predict_labels(classifier, generated)
+        return float(min(np.mean(predicted[labels == index] == index) for index in np.unique(labels)))
+
+    return Tracking(worst_class_agreement, title="Worst class's label agreement (higher is better)",
+                    higher_is_better=True)  # fmt: skip
 
 
 def duplicate_groups(images: np.ndarray, subjects=None) -> list[str]:

@@ -1,5 +1,6 @@
 """A conditional run as a user drives it: fit, generate --label, evaluate per class, detect; and its errors."""
 
+import csv
 import json
 import os
 
@@ -19,7 +20,8 @@ def conditional_run(tmp_path_factory):
         write_image(data / ("yes" if i % 4 else "no") / f"{i}.png", head_image(48, 48, seed=i))  # 12 yes, 4 no
     run = root / "run"
     result = run_module("mri_gan.fit", "--data", str(data), "--out", str(run), *TINY_RUN, "--conditional",
-                        "--balance-classes", "--ema-decay", "0.9", "--loss", "hinge", "--spectral-norm")  # fmt: skip
+                        "--balance-classes", "--ema-decay", "0.9", "--loss", "hinge", "--spectral-norm",
+                        "--quality-every", "1", "--keep-best", "label_agreement")  # fmt: skip
     assert result.returncode == 0, result.stderr
     return run, data
 
@@ -32,6 +34,16 @@ def test_fit_writes_a_grid_per_class_and_a_labelled_export(conditional_run):
     assert info["classes"] == ["no", "yes"]
     config = json.loads((run / "config.json").read_text())["config"]
     assert config["model"]["conditional"] and config["train"]["ema_decay"] == 0.9 and config["data"]["balance_classes"]
+
+
+def test_the_quality_checks_track_label_agreement_and_keep_the_generator_best_at_it(conditional_run):
+    run, _ = conditional_run
+    with (run / "history.csv").open(newline="") as handle:
+        agreement = [float(row["label_agreement"]) for row in csv.DictReader(handle)]
+    assert len(agreement) == 2 and all(0.0 <= value <= 1.0 for value in agreement)
+    best = json.loads((run / "best_generator.json").read_text())
+    assert best["selected_by"] == "label_agreement" and best["label_agreement"] == max(agreement)
+    assert best["epoch"] == 1 + agreement.index(max(agreement))
 
 
 def test_generate_makes_the_requested_class_or_every_class(conditional_run, tmp_path):

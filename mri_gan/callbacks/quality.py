@@ -19,7 +19,8 @@ from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.export import export_generator
 from mri_gan.grids import save_figure
-from mri_gan.metrics.registry import MEASURES, selectable_measures
+from mri_gan.label_classifier import label_agreement_tracking
+from mri_gan.metrics.registry import LABEL_AGREEMENT, MEASURES, selectable_measures
 from mri_gan.sampling import latent_vectors, to_uint8
 
 matplotlib.use("Agg")
@@ -34,7 +35,9 @@ class QualityMonitor(keras.callbacks.Callback):
     callback list so they record the values. With `best_dir`, the generator is exported
     there whenever `keep_best` improves (lowest SWD, or MS-SSIM closest to the real
     sample's), and `best.json` beside it says at which epoch. For a conditional model
-    give the sample's `labels`: each generated image then has its real counterpart's class.
+    give the sample's `labels`: each generated image then has its real counterpart's class, and
+    the worst class's label agreement (`label_agreement`, from a small classifier trained once
+    on the sample) is tracked too and can pick the best generator.
     With `history_csv` (the run's CSVLogger file), a resumed run continues the plot from the
     measures recorded before, and the best generator kept so far (from `best.json`) stays
     until a better one comes.
@@ -46,10 +49,14 @@ class QualityMonitor(keras.callbacks.Callback):
                  labels=None, info: dict | None = None, history_csv=None):  # fmt: skip
         super().__init__()
         self.tracked = {name: MEASURES[name].tracking for name in selectable_measures()}
-        if keep_best not in self.tracked:
-            raise ValueError(f"keep_best must be one of {', '.join(self.tracked)}; got {keep_best!r}")
+        choices = selectable_measures(conditional=labels is not None)
+        if keep_best not in choices:
+            needs = " (it needs the sample's labels, i.e. a conditional run)" if keep_best == LABEL_AGREEMENT else ""
+            raise ValueError(f"keep_best must be one of {', '.join(choices)}; got {keep_best!r}{needs}")
         real = np.asarray(real_images)
         self.real = real if real.dtype == np.uint8 else to_uint8(real).numpy()
+        if labels is not None:
+            self.tracked[LABEL_AGREEMENT] = label_agreement_tracking(self.real, labels, seed)
         self.every = every
         self.plot_path = Path(plot_path) if plot_path else None
         self.best_dir = Path(best_dir) if best_dir else None
@@ -114,9 +121,11 @@ class QualityMonitor(keras.callbacks.Callback):
             self._plot()
 
     def _score(self, values) -> float:
-        """Lower is better: the value itself, or its distance from the real images' own value."""
+        """Lower is better: the value (negated if higher is better), or its distance from the real images' own."""
         value = values[self.keep_best]
-        return abs(value - self.real_values[self.keep_best]) if self.keep_best in self.real_values else value
+        if self.keep_best in self.real_values:
+            return abs(value - self.real_values[self.keep_best])
+        return -value if self.tracked[self.keep_best].higher_is_better else value
 
     def _keep_if_best(self, epoch: int, values) -> None:
         score = self._score(values)

@@ -47,12 +47,14 @@ class Tracking:
     """How a measure is followed during training: one number per check, and its best value.
 
     `track(real, fake, seed)` gives the number; with `real_value`, the best generator is the
-    one whose number is closest to the real images' own (e.g. diversity), else the lowest.
+    one whose number is closest to the real images' own (e.g. diversity), else the lowest (the
+    highest with `higher_is_better`).
     """
 
     track: Callable[[np.ndarray, np.ndarray, int], float]
     real_value: Callable[[np.ndarray, int], float] | None = None
     title: str = ""
+    higher_is_better: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,14 @@ def register(measure: Measure) -> Measure:
     return measure
 
 
-def selectable_measures() -> tuple[str, ...]:
+LABEL_AGREEMENT = "label_agreement"
+"""Tracked in conditional runs only: it needs the classes (`mri_gan.label_classifier.label_agreement_tracking`)."""
+
+
+def selectable_measures(conditional: bool = False) -> tuple[str, ...]:
     """Names of the measures that can pick the best generator during training (`fit --keep-best`)."""
-    return tuple(name for name, measure in MEASURES.items() if measure.tracking is not None)
+    tracked = tuple(name for name, measure in MEASURES.items() if measure.tracking is not None)
+    return (*tracked, LABEL_AGREEMENT) if conditional else tracked
 
 
 def _swd(inputs: MeasureInputs) -> dict:

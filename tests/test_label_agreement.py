@@ -1,0 +1,56 @@
+"""The conditional quality check's measure: the worst class's label agreement, and picking a generator by it."""
+
+import numpy as np
+import pytest
+
+from mri_gan.callbacks import QualityMonitor
+from mri_gan.config import RunConfig
+from mri_gan.errors import ConfigError
+from mri_gan.label_classifier import label_agreement_tracking
+from mri_gan.metrics.registry import LABEL_AGREEMENT
+
+
+def two_classes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class 0: a dark top half; class 1: a dark bottom half (uint8, 32x32; the classifier flips left-right)."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(150, 256, (count, 32, 32, 1)).astype(np.uint8)
+    labels = np.arange(count) % 2
+    images[labels == 0, :16] //= 6
+    images[labels == 1, 16:] //= 6
+    return images, labels
+
+
+@pytest.fixture(scope="module")
+def tracking():
+    real, labels = two_classes(64, seed=0)
+    return label_agreement_tracking(real, labels, seed=0), labels
+
+
+def test_agreement_is_the_worst_requested_class(tracking):
+    track, labels = tracking
+    made, made_labels = two_classes(64, seed=1)
+    assert np.array_equal(made_labels, labels)
+    assert track.track(None, made, 0) == pytest.approx(1.0)
+    assert track.track(None, made[::-1], 0) == pytest.approx(0.0)  # every image made for the other class
+    one_class_only = np.where((labels == 0)[:, None, None, None], made, made[np.roll(np.arange(64), 1)])
+    assert track.track(None, one_class_only, 0) == pytest.approx(0.0)  # class 1 gets class 0's images
+    assert track.higher_is_better
+
+
+def test_the_monitor_ranks_higher_agreement_as_better():
+    real, labels = two_classes(16, seed=0)
+    monitor = QualityMonitor(real, labels=labels, keep_best=LABEL_AGREEMENT)
+    assert LABEL_AGREEMENT in monitor.tracked
+    assert monitor._score({LABEL_AGREEMENT: 0.9}) < monitor._score({LABEL_AGREEMENT: 0.5})
+
+
+def test_label_agreement_needs_a_conditional_run():
+    real, _ = two_classes(16, seed=0)
+    with pytest.raises(ValueError, match="conditional run"):
+        QualityMonitor(real, keep_best=LABEL_AGREEMENT)
+    config = RunConfig()
+    config.train.keep_best = LABEL_AGREEMENT
+    with pytest.raises(ConfigError, match="needs a conditional run"):
+        config.validate()
+    config.model.conditional = True
+    config.validate()
