@@ -87,9 +87,8 @@ class WindowTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
-def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str,
-            jit_compile: str = "auto") -> dict:  # fmt: skip
-    """images/s of `fit` on one configuration, with its FLOPs and this process's peak memory."""
+def warmed_up_gan(resolution: int, width: int, batch: int, steps: int, precision: str, jit_compile: str = "auto"):
+    """The paper's DCGAN in `precision` and an epoch of `steps` random batches, after one warm-up epoch."""
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):
         gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0)
@@ -98,6 +97,13 @@ def measure(resolution: int, width: int, batch: int, windows: int, steps: int, p
     images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")
     dataset = batched(tf.data.Dataset.from_tensor_slices(images), batch, drop_remainder=True)
     gan.fit(dataset, epochs=1, verbose=0)
+    return gan, dataset
+
+
+def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str,
+            jit_compile: str = "auto") -> dict:  # fmt: skip
+    """images/s of `fit` on one configuration, with its FLOPs and this process's peak memory."""
+    gan, dataset = warmed_up_gan(resolution, width, batch, steps, precision, jit_compile)
     timer = WindowTimer()
     history = gan.fit(dataset, epochs=windows, verbose=0, callbacks=[timer])
     g_flops, d_flops = forward_flops(gan.generator), forward_flops(gan.discriminator)
