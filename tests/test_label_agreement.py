@@ -54,3 +54,13 @@ def test_label_agreement_needs_a_conditional_run():
         config.validate()
     config.model.conditional = True
     config.validate()
+
+
+def test_a_sample_of_one_class_leaves_label_agreement_out_or_is_a_config_error(caplog):
+    real, _ = two_classes(16, seed=0)
+    only_yes = np.ones(16, np.int64)
+    monitor = QualityMonitor(real, labels=only_yes)
+    assert LABEL_AGREEMENT not in monitor.tracked
+    assert "holds only class [1]" in caplog.text
+    with pytest.raises(ConfigError, match="--balance-classes"):
+        QualityMonitor(real, labels=only_yes, keep_best=LABEL_AGREEMENT)
