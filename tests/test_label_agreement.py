@@ -6,7 +6,7 @@ import pytest
 from mri_gan.callbacks import QualityMonitor
 from mri_gan.config import RunConfig
 from mri_gan.errors import ConfigError
-from mri_gan.label_classifier import label_agreement_tracking
+from mri_gan.label_classifier import label_agreement_tracking, label_fidelity
 from mri_gan.metrics.registry import LABEL_AGREEMENT
 
 
@@ -35,6 +35,20 @@ def test_agreement_is_the_worst_requested_class(tracking):
     one_class_only = np.where((labels == 0)[:, None, None, None], made, made[np.roll(np.arange(64), 1)])
     assert track.track(None, one_class_only, 0) == pytest.approx(0.0)  # class 1 gets class 0's images
     assert track.higher_is_better
+
+
+def test_evaluate_s_label_fidelity_averages_its_judges():
+    real, labels = two_classes(64, seed=0)
+    made, _ = two_classes(32, seed=1)
+    generated = {0: made[::2], 1: made[::2]}  # class 1's images are class 0's: none of them agrees
+    report = label_fidelity(real, labels, generated, ["top", "bottom"], seed=3, judges=2)
+    assert report["judges"] == 2 and [judge["seed"] for judge in report["per_judge"]] == [3, 4]
+    assert report["agreement"] == {"top": pytest.approx(1.0), "bottom": pytest.approx(0.0)}
+    accuracies = [judge["held_out_real_accuracy"] for judge in report["per_judge"]]
+    assert report["held_out_real_accuracy"] == pytest.approx(np.mean(accuracies))
+    assert report["mean_agreement"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="judges must be at least 1, got 0"):
+        label_fidelity(real, labels, generated, ["top", "bottom"], judges=0)
 
 
 def test_the_monitor_ranks_higher_agreement_as_better():

@@ -25,7 +25,9 @@ def summary_rows(report: dict) -> list[tuple[str, str]]:
         rows.extend(_class_rows(name, measures))
     if "label_fidelity" in report:
         fidelity = report["label_fidelity"]
-        rows.append(("label classifier accuracy, held-out real", f"{fidelity['held_out_real_accuracy']:.3f}"))
+        judges = fidelity.get("judges", 1)
+        rows.append((f"label classifiers' accuracy, held-out real (mean of {judges})",
+                     f"{fidelity['held_out_real_accuracy']:.3f}"))  # fmt: skip
         recall = fidelity.get("held_out_real_recall", {})
         for name, agreement in fidelity["agreement"].items():
             real_share = f" (held-out real: {recall[name]:.3f})" if name in recall else ""
