@@ -71,6 +71,27 @@ def test_memorisation_ignores_duplicate_training_images(slices):
     assert len(novelty.training_kept) == 48 and novelty.threshold > 0
 
 
+def test_the_copy_check_reports_how_often_it_flags_held_out_real_images(slices):
+    from mri_gan.metrics.registry import MEASURES, MeasureInputs
+
+    training, fresh = slices
+    novelty = MEASURES["novelty"]
+
+    def entry(real):
+        return novelty.compute(MeasureInputs(real, len(real) // 2, len(real), fresh[:10], training))
+
+    rng = np.random.default_rng(2)
+    near_copies = np.clip(training[:12].astype(int) + rng.integers(-1, 2, training[:12].shape), 0, 255).astype(np.uint8)
+    near_copies[:, 0, 0] = 255  # not exactly a training image either
+    assert entry(near_copies)["held_out_real_copy_share"] == 1.0
+    held_out = entry(fresh[:36])
+    assert held_out["held_out_real_copy_share"] < 0.2
+    assert f"held-out real images: {100 * held_out['held_out_real_copy_share']:.1f}%" in novelty.rows(held_out)[0][1]
+    same_folder = entry(training)
+    assert same_folder["held_out_real_copy_share"] is None
+    assert "new images from the training distribution: about 1%" in novelty.rows(same_folder)[0][1]
+
+
 def test_frechet_distance_matches_the_closed_form_for_two_gaussians():
     from mri_gan.metrics.frechet import frechet_distance
 
