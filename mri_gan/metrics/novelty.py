@@ -51,6 +51,14 @@ def _unique(images: np.ndarray) -> np.ndarray:
     return np.sort(first)
 
 
+def share_closer_than(images, training, threshold: float) -> float:
+    """The share of `images` whose nearest training image is closer than `threshold` (RMS, [0, 1] units):
+    with a `Novelty`'s threshold, how often the copy check flags other images, e.g. held-out real ones."""
+    query, reference = as_unit_float(images), as_unit_float(training)
+    nearest = np.sqrt(_squared_distances(query, reference).min(axis=1) / float(np.prod(reference.shape[1:])))
+    return float(np.mean(nearest < threshold))
+
+
 def nearest_training_images(generated, training) -> Novelty:
     """Match every generated image to its nearest training image and judge copies."""
     fake, real = as_unit_float(generated), as_unit_float(training)

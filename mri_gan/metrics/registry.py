@@ -20,7 +20,7 @@ from mri_gan.metrics.diversity import mean_pairwise_ms_ssim, ms_ssim_diversity
 from mri_gan.metrics.frd import frechet_radiomics_distance
 from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
 from mri_gan.metrics.frechet import frechet_distance, kernel_distance
-from mri_gan.metrics.novelty import COPY_PERCENTILE, nearest_training_images
+from mri_gan.metrics.novelty import COPY_PERCENTILE, nearest_training_images, share_closer_than
 from mri_gan.metrics.precision_recall import precision_recall
 from mri_gan.metrics.swd import sliced_wasserstein
 
@@ -147,11 +147,11 @@ def _novelty(inputs: MeasureInputs) -> dict:
             subject = inputs.train_subjects[index] or "plain image"
             resembled[subject] = resembled.get(subject, 0) + 1
         entry["possible_copy_subjects"] = dict(sorted(resembled.items(), key=lambda item: -item[1]))
-    entry["held_out_real_copy_share"] = _held_out_copy_share(inputs.real, inputs.train)
+    entry["held_out_real_copy_share"] = _held_out_copy_share(inputs.real, inputs.train, novelty.threshold)
     return entry
 
 
-def _held_out_copy_share(real: np.ndarray, train: np.ndarray) -> float | None:
+def _held_out_copy_share(real: np.ndarray, train: np.ndarray, threshold: float) -> float | None:
     """The share of real images outside the training set that the copy check flags, or None when
     `real` shares an image with `train` (e.g. the same folder).
 
@@ -162,7 +162,7 @@ def _held_out_copy_share(real: np.ndarray, train: np.ndarray) -> float | None:
     training_pixels = {image.tobytes() for image in train}
     if any(image.tobytes() in training_pixels for image in real):
         return None
-    return nearest_training_images(real, train).copy_share
+    return share_closer_than(real, train, threshold)
 
 
 def _novelty_rows(entry: dict) -> list[tuple[str, str]]:
