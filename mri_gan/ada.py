@@ -6,8 +6,13 @@ pipeline, each operation applied with probability p: x-flip, integer translation
 degrees), brightness (normal shift, std 0.2) and contrast (log2-normal factor, std 0.5).
 Colour hue, saturation and strong geometric distortions of the original are left out:
 MR slices are grayscale and anatomy should keep its shape. The geometric operations make
-one affine warp per image (bilinear, black outside), so the pipeline is differentiable
-and the generator's gradient passes through it.
+one affine warp per image (bilinear), so the pipeline is differentiable and the
+generator's gradient passes through it.
+
+What a warp uncovers at the borders is the image reflected, as StyleGAN2-ADA pads, not a
+constant: MR backgrounds carry a noise floor, and pure black borders on most real images
+the discriminator sees teach the generator that a darker, flatter background than the
+data's is real (a leak measured on the built-in set: experiments/README.md).
 
 p is not a fixed setting: `AdaController` raises it while the discriminator overfits
 and lowers it when it does not. The overfitting signal is r_t = E[sign(D(x_real))], the
@@ -65,7 +70,7 @@ def _warps(batch, size_h, size_w, p, seed_generator):
 
 
 def ada_augment(images, p, seed_generator):
-    """The ADA pipeline with probability `p` per operation; [-1, 1] images with black (-1) background, kept in range.
+    """The ADA pipeline with probability `p` per operation; [-1, 1] images, kept in range and in shape.
 
     p = 0 returns the images unchanged (the warp is skipped, not applied as an identity).
     """
@@ -77,8 +82,8 @@ def ada_augment(images, p, seed_generator):
     def augmented():
         transforms = _warps(batch, height, width, p, seed_generator)
         warped = tf.raw_ops.ImageProjectiveTransformV3(
-            images=x, transforms=transforms, output_shape=[height, width], fill_value=-1.0,
-            interpolation="BILINEAR", fill_mode="CONSTANT",
+            images=x, transforms=transforms, output_shape=[height, width], fill_value=0.0,
+            interpolation="BILINEAR", fill_mode="REFLECT",
         )  # fmt: skip
         brightness = _gated_normal(batch, p, BRIGHTNESS_STD, seed_generator)
         contrast = ops.power(2.0, _gated_normal(batch, p, CONTRAST_STD, seed_generator))

@@ -26,6 +26,17 @@ def test_p_zero_is_no_augmentation_and_p_one_changes_every_image_within_shape_an
     assert all(not np.allclose(a, b, atol=1e-3) for a, b in zip(augmented, x.numpy(), strict=True))
 
 
+def test_warps_fill_the_uncovered_borders_from_the_image_not_with_black():
+    size = 32
+    rows, cols = np.mgrid[0:size, 0:size]
+    disk = ((rows - size / 2) ** 2 + (cols - size / 2) ** 2 < 6**2).astype("float32")
+    x = tf.constant(np.broadcast_to((0.8 * disk)[None, ..., None], (64, size, size, 1)).copy())  # grey background
+    augmented = ada_augment(x, 1.0, keras.random.SeedGenerator(2)).numpy()[..., 0]
+    background = np.median(augmented, axis=(1, 2))
+    corners = augmented[:, [0, 0, -1, -1], [0, -1, 0, -1]]
+    np.testing.assert_allclose(corners, np.repeat(background[:, None], 4, axis=1), atol=1e-3)
+
+
 def test_each_share_of_images_follows_p():
     x = images(400)
     changed = np.abs(ada_augment(x, 0.2, keras.random.SeedGenerator(3)).numpy() - x.numpy()).max(axis=(1, 2, 3)) > 1e-4
