@@ -51,12 +51,18 @@ def _unique(images: np.ndarray) -> np.ndarray:
     return np.sort(first)
 
 
+def _nearest(query: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query image, the index of its nearest reference image and their RMS pixel distance."""
+    squared = _squared_distances(query, reference)
+    index = squared.argmin(axis=1)
+    return index, np.sqrt(squared[np.arange(len(query)), index] / float(np.prod(reference.shape[1:])))
+
+
 def share_closer_than(images, training, threshold: float) -> float:
     """The share of `images` whose nearest training image is closer than `threshold` (RMS, [0, 1] units):
     with a `Novelty`'s threshold, how often the copy check flags other images, e.g. held-out real ones."""
-    query, reference = as_unit_float(images), as_unit_float(training)
-    nearest = np.sqrt(_squared_distances(query, reference).min(axis=1) / float(np.prod(reference.shape[1:])))
-    return float(np.mean(nearest < threshold))
+    _, distance = _nearest(as_unit_float(images), as_unit_float(training))
+    return float(np.mean(distance < threshold))
 
 
 def nearest_training_images(generated, training) -> Novelty:
@@ -72,9 +78,7 @@ def nearest_training_images(generated, training) -> Novelty:
     real_distances = _squared_distances(real, real)
     np.fill_diagonal(real_distances, np.inf)
     real_to_real = np.sqrt(real_distances.min(axis=1) / pixels)
-    fake_distances = _squared_distances(fake, real)
-    nearest = fake_distances.argmin(axis=1)
-    nearest_distance = np.sqrt(fake_distances[np.arange(len(fake)), nearest] / pixels)
+    nearest, nearest_distance = _nearest(fake, real)
     ssim = tf.image.ssim(fake, real[nearest], max_val=1.0, filter_size=7).numpy()
     return Novelty(nearest, nearest_distance, ssim, real_to_real,
                    float(np.percentile(real_to_real, COPY_PERCENTILE)), kept)  # fmt: skip
