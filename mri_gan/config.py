@@ -180,6 +180,10 @@ class TrainConfig:
     epochs: int = option(150, "total epochs of the run", at_least=1)
     batch_size: int = option(64, "images per step (the global batch under a strategy)", at_least=1)
     lr: float = option(2e-4, "learning rate of both Adam optimizers", above=0)
+    d_lr: float = option(0.0, "the discriminator's learning rate, if not --lr (0: --lr)", at_least=0, metavar="LR",
+                         group=BEYOND)  # fmt: skip
+    g_lr: float = option(0.0, "the generator's learning rate, if not --lr (0: --lr)", at_least=0, metavar="LR",
+                         group=BEYOND)  # fmt: skip
     beta_1: float = option(0.5, "Adam's beta_1", at_least=0, below=1, flag=None)
     beta_2: float = option(0.999, "Adam's beta_2", at_least=0, below=1, flag=None)
     seed: int = option(0, "seed of weights, noise and data order", at_least=0, below=2**32)

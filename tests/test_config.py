@@ -79,3 +79,17 @@ def test_flags_override_the_file(tmp_path):
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(DataNotFoundError, match="no checkpoint"):
         resolved("--resume", "--out", str(tmp_path / "fresh"))
+
+
+def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
+    from mri_gan.training import build_gan
+
+    config = RunConfig()
+    config.model.width, config.model.latent_dim = 4, 8
+    config.train.lr, config.train.d_lr = 3e-4, 1e-4
+    gan = build_gan(config)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(3e-4)
+    config.train.d_lr = -1e-4
+    with pytest.raises(ConfigError, match=r"train.d_lr.*-0.0001"):
+        config.validate()
