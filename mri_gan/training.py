@@ -24,7 +24,7 @@ from mri_gan.callbacks import (
     StopOnInterrupt,
     StopOnNonFinite,
 )
-from mri_gan.config import JIT_COMPILE, RunConfig
+from mri_gan.config import JIT_COMPILE, RunConfig, TrainConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.distribution import is_chief, make_strategy, worker_name
 from mri_gan.errors import TrainingDiverged
@@ -75,6 +75,12 @@ def build_gan(config: RunConfig, num_classes: int = 0) -> DCGAN:
         jit_compile=JIT_COMPILE[train.jit_compile],
     )
     return gan
+
+
+def learning_rates(train: TrainConfig) -> str:
+    """The flags that set the two optimizers' rates, as a user would type them, e.g. "--lr 0.0002 --d-lr 0.0001"."""
+    flags = [("--lr", train.lr), ("--d-lr", train.d_lr), ("--g-lr", train.g_lr)]
+    return " ".join(f"{flag} {rate:g}" for flag, rate in flags if rate)
 
 
 def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
@@ -157,8 +163,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         epoch, step = diverged.diverged_at
         raise TrainingDiverged(
             f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. The last good "
-            f"checkpoint (epoch {epochs_done}) and export in {run.root} are kept. Lower --lr (it is "
-            f"{config.train.lr:g}) or add --r1-gamma, then continue with --out {run.root}."
+            f"checkpoint (epoch {epochs_done}) and export in {run.root} are kept. Lower the learning rate "
+            f"({learning_rates(config.train)}) or add --r1-gamma, then continue with --out {run.root}."
         )
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)

@@ -82,7 +82,7 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
 
 
 def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
-    from mri_gan.training import build_gan
+    from mri_gan.training import build_gan, learning_rates
 
     config = RunConfig()
     config.model.width, config.model.latent_dim = 4, 8
@@ -90,6 +90,7 @@ def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
     gan = build_gan(config)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-4)
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert learning_rates(config.train) == "--lr 0.0003 --d-lr 0.0001"  # what a divergence error tells to lower
     config.train.d_lr = -1e-4
     with pytest.raises(ConfigError, match=r"train.d_lr.*-0.0001"):
         config.validate()

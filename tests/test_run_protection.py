@@ -44,6 +44,7 @@ def test_divergence_stops_with_an_error_and_exports_no_non_finite_generator(tiny
     run = tmp_path / "run"
     result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY, "--lr", "1e30")
     assert result.returncode == 2 and "diverged" in result.stderr and "Traceback" not in result.stderr
+    assert "(--lr 1e+30)" in result.stderr  # the advice names the rate to lower
     assert not (run / "generator").exists() and not (run / "best_generator").exists()
     assert not (run / "checkpoints" / "checkpoint").exists()  # nothing good was ever there to keep
     record = json.loads((run / "config.json").read_text())
