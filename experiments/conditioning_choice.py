@@ -31,6 +31,7 @@ from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.export import export_generator
 from mri_gan.losses import discriminator_bce, generator_non_saturating
 from mri_gan.models import build_discriminator, build_generator
+from mri_gan.models.contract import FEATURES
 from mri_gan.training import build_gan
 
 METHODS = ("projection", "auxiliary")
@@ -72,7 +73,7 @@ class AuxiliaryClassifierGAN(keras.Model):
 def auxiliary_discriminator(resolution: int, width: int, num_classes: int) -> keras.Model:
     """The package's DCGAN discriminator with a class head on its features beside the real/fake logit."""
     base = build_discriminator(resolution, width)
-    features = base.get_layer("flatten").output
+    features = base.get_layer(FEATURES).output
     classes = layers.Dense(num_classes, dtype="float32", name="class_logits")(features)
     return keras.Model(base.inputs, [base.output, classes], name="auxiliary_discriminator")
 

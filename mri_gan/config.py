@@ -208,6 +208,9 @@ class TrainConfig:
                                     metavar="X", group=BEYOND)  # fmt: skip
     r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", at_least=0, metavar="GAMMA",
                              group=BEYOND)  # fmt: skip
+    class_loss: float = option(0.0, "AC-GAN class loss weight, e.g. 1 (conditional runs; 0: off): a class head "
+                               "on D learns the real classes and G is trained to be classified as its label",
+                               at_least=0, metavar="WEIGHT", group=BEYOND)  # fmt: skip
     ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", at_least=0, below=1,
                               metavar="DECAY", group=BEYOND)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
@@ -262,6 +265,10 @@ class RunConfig:
         if self.train.keep_best == LABEL_AGREEMENT and not self.model.conditional:
             raise ConfigError(f"train.keep_best {LABEL_AGREEMENT!r} measures how well each class is made, so it "
                               "needs a conditional run (--conditional); pick swd or ms_ssim otherwise")  # fmt: skip
+        if self.train.class_loss and not self.model.conditional:
+            raise ConfigError(f"train.class_loss {self.train.class_loss} trains the generator to make each class "
+                              "recognisably, so it needs a conditional run (--conditional); set it to 0 "
+                              "otherwise")  # fmt: skip
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,7 +10,11 @@ image the discriminator sees, the loss (`bce`, `hinge`, `lsgan`, `wgan-gp`), one
 label smoothing, an R1 penalty on real images, an exponential moving average (EMA) of the
 generator's weights for sampling, and class conditioning (the generator takes (z, label),
 the discriminator (image, label); generated batches take the real batch's labels, so the
-classes are generated as often as the data pipeline delivers them).
+classes are generated as often as the data pipeline delivers them). A conditional model may
+add AC-GAN's class loss beside the projection discriminator: a class head on the
+discriminator's features learns the real images' classes, and the generator is also
+trained to have its images classified as the label it was given, which pulls each class
+toward what tells it apart.
 
 Under a `tf.distribute` strategy each replica gets an equal share of the global batch.
 Losses are means over the replica's share divided by the number of replicas, and the
@@ -22,13 +26,14 @@ its slice: one device and N replicas see the same latent vectors.
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
+from keras import layers, ops
 
 from mri_gan.ada import AdaController, ada_augment
 from mri_gan.augment import ADAPTIVE, diff_augment, parse_policy
 from mri_gan.config import check_option
 from mri_gan.errors import ConfigError
-from mri_gan.losses import loss_spec, r1_penalty
+from mri_gan.losses import class_cross_entropy, loss_spec, r1_penalty
+from mri_gan.models.contract import FEATURES
 from mri_gan.precision import needs_loss_scaling
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -52,6 +57,12 @@ class DCGAN(keras.Model):
     The dataset may yield images or (images, labels); a conditional model (networks from
     `build_generator(..., num_classes=2)`, and `num_classes=2` here) needs labels.
 
+    `class_loss` > 0 (conditional models) adds `class_head`, a dense layer from the
+    discriminator's features to class logits, trained with the discriminator on the real
+    images' labels; the generator's loss adds `class_loss` times the cross-entropy of its
+    images' class logits with the labels it was given, and `fit` shows `class_accuracy`,
+    the share of generated images the head assigns to their label.
+
     `ema_decay` > 0 keeps `ema_generator`, whose weights follow
     `ema = decay * ema + (1 - decay) * weights` after every generator update (batch-norm
     statistics are copied); grids, measures, `generate` and the export then use it.
@@ -70,6 +81,7 @@ class DCGAN(keras.Model):
         num_classes: int = 0,
         ada_target: float = 0.6,
         ada_speed_images: int = 100_000,
+        class_loss: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -92,12 +104,20 @@ class DCGAN(keras.Model):
                     f"num_classes={num_classes}, but the {network.name} takes {len(network.inputs)} inputs: a "
                     "conditional model's networks take (input, label) and need num_classes >= 2, others one input"
                 )
+        check_option("train", "class_loss", class_loss)
+        if class_loss and not num_classes:
+            raise ValueError(f"class_loss={class_loss} needs a conditional model (num_classes >= 2): "
+                             "an unconditional GAN has no labels to classify")  # fmt: skip
+        self.class_loss = class_loss
+        self.class_head = layers.Dense(num_classes, dtype="float32", name="class_head") if class_loss else None
+        self.critic_network = _with_class_head(discriminator, self.class_head) if class_loss else discriminator
         self.ema_decay = ema_decay
         self.ema_generator = _copy_of(generator, "ema_generator") if ema_decay else None
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.resolution = int(generator.outputs[0].shape[1])
         self.seed_generator = keras.random.SeedGenerator(seed)
-        logged = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", *(("ada_p",) if self.ada else ()))
+        logged = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", *(("ada_p",) if self.ada else ()),
+                  *(("class_accuracy",) if class_loss else ()))  # fmt: skip
         self.trackers = {name: keras.metrics.Mean(name=name) for name in logged}
         self.built = True  # both networks are built; nothing to infer from the data (fit under a strategy asks)
 
@@ -113,7 +133,7 @@ class DCGAN(keras.Model):
 
     def build_optimizers(self) -> None:
         """Create both optimizers' variables now: in the strategy scope, and before a checkpoint restores them."""
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.d_optimizer.build(self.critic_network.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
     @property
@@ -145,10 +165,15 @@ class DCGAN(keras.Model):
             labels = ops.cast(labels, "int32")
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         z = self._latent_share(ops.shape(real)[0], replicas)
-        generator, discriminator = self.generator, self.discriminator
+        generator = self.generator
+
+        def judge(images):
+            """The real/fake logits of `images`, and their class logits when there is a class head."""
+            outputs = self.critic_network([images, labels] if self.num_classes else images, training=True)
+            return outputs if self.class_head is not None else (outputs, None)
 
         def critic(images):
-            return discriminator([images, labels] if self.num_classes else images, training=True)
+            return judge(images)[0]
 
         with tf.GradientTape() as g_tape:
             fake = generator([z, labels] if self.num_classes else z, training=True)
@@ -157,22 +182,28 @@ class DCGAN(keras.Model):
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
                 augmented_real = self.augment(real)
                 augmented_fake = self.augment(ops.stop_gradient(fake))
-                real_logits = critic(augmented_real)
+                real_logits, real_classes = judge(augmented_real)
                 fake_logits = critic(augmented_fake)
                 d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits, self.real_label)
+                if self.class_head is not None:
+                    d_loss += self.class_loss * class_cross_entropy(labels, real_classes)
                 if self.r1_gamma:
                     d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
                 if self.adversarial_loss.penalty is not None:
                     penalty = self.adversarial_loss.penalty(critic, augmented_real, augmented_fake, self.seed_generator)
                     d_loss += self.adversarial_loss.penalty_weight * penalty
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
-            d_grads = d_tape.gradient(scaled_d_loss, discriminator.trainable_weights)
+            d_weights = self.critic_network.trainable_weights
+            d_grads = d_tape.gradient(scaled_d_loss, d_weights)
             if self.ada is not None:
                 self.ada.update(real_logits, self.adversarial_loss.decision_logit, ops.shape(real)[0] * replicas)
-            self.d_optimizer.apply(d_grads, discriminator.trainable_weights)
+            self.d_optimizer.apply(d_grads, d_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
-            g_loss = self.adversarial_loss.generator(critic(self.augment(fake)))
+            judged_logits, judged_classes = judge(self.augment(fake))
+            g_loss = self.adversarial_loss.generator(judged_logits)
+            if self.class_head is not None:
+                g_loss += self.class_loss * class_cross_entropy(labels, judged_classes)
             scaled_g_loss = self.g_optimizer.scale_loss(g_loss / replicas)
         g_grads = g_tape.gradient(scaled_g_loss, generator.trainable_weights)
         self.g_optimizer.apply(g_grads, generator.trainable_weights)
@@ -189,6 +220,9 @@ class DCGAN(keras.Model):
         self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
         if self.ada is not None:
             self.trackers["ada_p"].update_state(self.ada.p)
+        if self.class_head is not None:
+            predicted = ops.cast(ops.argmax(judged_classes, axis=-1), "int32")
+            self.trackers["class_accuracy"].update_state(ops.cast(predicted == labels, "float32"))
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces multi-worker logs with a mean over axis 0, which a scalar lacks.
@@ -241,10 +275,17 @@ class DCGAN(keras.Model):
     def summary_text(self) -> str:
         """Both networks' `summary()` as one text, for the run directory."""
         lines: list[str] = []
-        for network in (self.generator, self.discriminator):
+        for network in (self.generator, self.critic_network):
             network.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
             lines.append("")
         return "\n".join(lines)
+
+
+def _with_class_head(discriminator: keras.Model, class_head: layers.Layer) -> keras.Model:
+    """The discriminator with `class_head` on its features: (image, label) -> (real/fake logit, class logits)."""
+    class_logits = class_head(discriminator.get_layer(FEATURES).output)
+    outputs = [discriminator.outputs[0], class_logits]
+    return keras.Model(discriminator.inputs, outputs, name="discriminator_with_classes")
 
 
 def _copy_of(network: keras.Model, name: str) -> keras.Model:

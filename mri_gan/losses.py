@@ -127,6 +127,11 @@ def _squared_gradient_norms(critic, images):
     return tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3])
 
 
+def class_cross_entropy(labels, class_logits):
+    """mean -log p(label | image) of a class head: AC-GAN's term (Odena et al. 2017), in float32."""
+    return ops.mean(ops.sparse_categorical_crossentropy(labels, _float32(class_logits), from_logits=True))
+
+
 def r1_penalty(critic, real):
     """mean ||grad D(x)||^2 on real images (Mescheder et al. 2018); weighted by gamma / 2 in the step."""
     return tf.reduce_mean(_squared_gradient_norms(critic, real))

@@ -1,13 +1,19 @@
 """Class conditioning: the label steers what the generator makes; export and sampling keep the label."""
 
+import io
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from mri_gan.callbacks import ProgressLine
+from mri_gan.config import RunConfig
+from mri_gan.errors import ConfigError
 from mri_gan.export import export_generator
 from mri_gan.gan import DCGAN
 from mri_gan.models import build_discriminator, build_generator
+from mri_gan.training_state import TrainingState
 
 SIZE = 32
 
@@ -27,10 +33,11 @@ def toy_two_class_images(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
     return images[..., None].astype("float32"), labels.astype("int32")
 
 
-def toy_gan(num_classes: int, seed: int = 0) -> DCGAN:
+def toy_gan(num_classes: int, seed: int = 0, class_loss: float = 0.0) -> DCGAN:
     keras.utils.set_random_seed(seed)
     gan = DCGAN(build_generator(SIZE, 16, 8, num_classes=num_classes),
-                build_discriminator(SIZE, 8, num_classes=num_classes), seed=seed, num_classes=num_classes)  # fmt: skip
+                build_discriminator(SIZE, 8, num_classes=num_classes), seed=seed, num_classes=num_classes,
+                class_loss=class_loss)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
     )
@@ -89,3 +96,49 @@ def test_the_savedmodel_of_a_conditional_generator_takes_the_label(tmp_path):
     np.testing.assert_allclose(loaded.from_latent(z, labels).numpy(), np.round((expected + 1) * 127.5), atol=1)
     sampled = loaded.sample(tf.constant(4, tf.int64), tf.constant(5), tf.constant(1)).numpy()
     np.testing.assert_array_equal(sampled, gan.generate(5, seed=4, label=1))
+
+
+def test_the_class_loss_head_learns_the_real_classes_and_the_generator_is_classified_as_its_label():
+    images, labels = toy_two_class_images(256)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(256, seed=0).batch(32).repeat()
+    gan = toy_gan(num_classes=2, class_loss=1.0)
+    progress = io.StringIO()
+    history = gan.fit(dataset, steps_per_epoch=150, epochs=1, verbose=0,
+                      callbacks=[ProgressLine(32 * 150, summary_every=1, stream=progress)]).history  # fmt: skip
+    assert f"class acc {history['class_accuracy'][-1]:.2f}" in progress.getvalue()
+
+    real_logits, real_classes = gan.critic_network([images, labels], training=False)
+    assert real_logits.shape == (256, 1)
+    assert np.mean(np.argmax(real_classes.numpy(), axis=-1) == labels) > 0.9
+    assert history["class_accuracy"][-1] > 0.8  # generated images, classified by the head as the label they were given
+    disks, squares = gan.generate(64, seed=1, label=0), gan.generate(64, seed=1, label=1)
+    assert bright_share(squares) - bright_share(disks) > 0.25, (bright_share(disks), bright_share(squares))
+
+
+def test_the_class_loss_needs_a_conditional_model_and_is_kept_in_checkpoints(tmp_path):
+    with pytest.raises(ValueError, match=r"class_loss=1\.0 needs a conditional model"):
+        DCGAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), class_loss=1.0)
+    config = RunConfig()
+    config.train.class_loss = 0.5
+    with pytest.raises(ConfigError, match=r"train.class_loss 0.5 .*\(--conditional\)"):
+        config.validate()
+
+    trained = toy_gan(num_classes=2, class_loss=1.0)
+    images, labels = toy_two_class_images(32)
+    trained.train_step((tf.constant(images), tf.constant(labels)))
+    TrainingState(trained, tmp_path).save(epoch=1)
+    restored = toy_gan(num_classes=2, seed=1, class_loss=1.0)
+    assert not np.allclose(restored.class_head.get_weights()[0], trained.class_head.get_weights()[0])
+    assert TrainingState(restored, tmp_path).restore_latest() == 1
+    for got, expected in zip(restored.class_head.get_weights(), trained.class_head.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_the_class_term_enters_both_networks_losses_with_its_weight():
+    images, labels = toy_two_class_images(32)
+    gan = toy_gan(num_classes=2, class_loss=100.0)
+    gan.class_head.set_weights([np.zeros_like(w) for w in gan.class_head.get_weights()])  # cross-entropy ln 2
+    logs = gan.train_step((tf.constant(images), tf.constant(labels)))
+    assert float(logs["d_loss"]) > 100 * 0.6 and float(logs["g_loss"]) > 100 * 0.6, logs
+    plain = toy_gan(num_classes=2).train_step((tf.constant(images), tf.constant(labels)))
+    assert float(plain["d_loss"]) < 10 and float(plain["g_loss"]) < 10, plain

@@ -11,7 +11,8 @@ import keras
 
 
 class ProgressLine(keras.callbacks.Callback):
-    """Live line: epoch, step, losses, D(x), D(G(z)), ADA's p (when on), images/s, ETA; a summary every N epochs.
+    """Live line: epoch, step, losses, D(x), D(G(z)), ADA's p and the class accuracy (when on), images/s, ETA;
+    a summary every N epochs.
 
     Use with `fit(..., verbose=0)`. `images_per_epoch` gives the images/s figure.
     """
@@ -67,6 +68,7 @@ class ProgressLine(keras.callbacks.Callback):
             f"D(x) {_get(logs, 'd_real'):.2f}",
             f"D(G(z)) {_get(logs, 'd_fake'):.2f}",
             *([f"ADA p {_get(logs, 'ada_p'):.2f}"] if "ada_p" in logs else []),
+            *([f"class acc {_get(logs, 'class_accuracy'):.2f}"] if "class_accuracy" in logs else []),
             f"{speed:.0f} img/s" if speed else "- img/s",
             f"ETA {_duration(remaining)}" if remaining is not None else "ETA -",
         ]

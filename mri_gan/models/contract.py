@@ -11,6 +11,8 @@ from typing import Protocol, runtime_checkable
 import keras
 import numpy as np
 
+FEATURES = "features"  # the discriminator layer whose output the real/fake logit reads (a class head reads it too)
+
 
 @runtime_checkable
 class GenerativeModel(Protocol):

@@ -25,6 +25,7 @@ import keras
 from keras import layers
 
 from mri_gan.errors import ConfigError
+from mri_gan.models.contract import FEATURES
 from mri_gan.models.fused_batch_norm import FusedBatchNorm
 from mri_gan.models.strided_conv import StridedConv2D, StridedConv2DTranspose
 
@@ -142,7 +143,7 @@ def build_discriminator(
         if level != doublings - 1 and not spectral_norm:
             x = batch_norm(synchronized_batch_norm, f"bn_{size}")(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"lrelu_{size}")(x)
-    features = layers.Flatten(name="flatten")(x)
+    features = layers.Flatten(name=FEATURES)(x)
     logit = normalised(layers.Dense(1, kernel_initializer=_weights(), dtype="float32", name="logit"))(features)
     if not num_classes:
         return keras.Model(image, logit, name="discriminator")

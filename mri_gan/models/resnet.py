@@ -18,6 +18,7 @@ Only Keras's own layers are used, so the `.keras` copies need nothing of this pa
 import keras
 from keras import layers
 
+from mri_gan.models.contract import FEATURES
 from mri_gan.models.dcgan import batch_norm, check_shape, label_input, latent_input
 
 
@@ -85,7 +86,7 @@ def build_discriminator(
         size = resolution // 2 ** (step + 1)
         x = _down_block(x, _channels(width, step), first=step == 0, name=f"down_{size}")
     x = layers.ReLU(name="relu_out")(x)
-    features = layers.GlobalAveragePooling2D(name="pool")(x)
+    features = layers.GlobalAveragePooling2D(name=FEATURES)(x)
     logit = layers.SpectralNormalization(layers.Dense(1, name="logit"), name="sn_logit", dtype="float32")(features)
     if not num_classes:
         return keras.Model(image, logit, name="discriminator")
