@@ -164,11 +164,6 @@ class ModelConfig:
     def validate(self) -> None:
         check_section("model", self)
 
-    def shape_changes(self, saved: "ModelConfig") -> list[str]:
-        """The settings, as `name saved -> new`, that differ from `saved` and would change the networks' variables."""
-        return [f"{name} {getattr(saved, name)} -> {getattr(self, name)}" for name in NETWORK_SHAPE
-                if getattr(self, name) != getattr(saved, name)]  # fmt: skip
-
 
 NETWORK_SHAPE = ("architecture", "resolution", "latent_dim", "width", "conditional", "spectral_norm")
 
@@ -270,6 +265,15 @@ class RunConfig:
                               "recognisably, so it needs a conditional run (--conditional); set it to 0 "
                               "otherwise")  # fmt: skip
         return self
+
+    def layout_changes(self, saved: "RunConfig") -> list[str]:
+        """The settings, as `name saved -> new`, that differ from `saved` and change what a checkpoint holds: the
+        networks' shape, and whether the discriminator has a class head (`class_loss` switched on or off)."""
+        changes = [f"{name} {getattr(saved.model, name)} -> {getattr(self.model, name)}" for name in NETWORK_SHAPE
+                   if getattr(self.model, name) != getattr(saved.model, name)]  # fmt: skip
+        if bool(self.train.class_loss) != bool(saved.train.class_loss):
+            changes.append(f"class_loss {saved.train.class_loss:g} -> {self.train.class_loss:g}")
+        return changes
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

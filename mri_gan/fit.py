@@ -5,6 +5,7 @@ the run itself is `mri_gan.training.train`.
 """
 
 import argparse
+import copy
 import dataclasses
 import logging
 import sys
@@ -89,22 +90,22 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
         config = RunConfig.from_toml(options["config"])
     else:
         config = RunConfig()
-    saved_model, saved_holdout = dataclasses.replace(config.model), config.data.holdout
+    saved = copy.deepcopy(config)
     for dest, (section, key, _, _) in _flag_options().items():
         if dest in options:
             apply_overrides(getattr(config, section), {key: options[dest]}, f"--{dest.replace('_', '-')}")
-    changes = config.model.shape_changes(saved_model) if resuming else []
+    changes = config.layout_changes(saved) if resuming else []
     if changes:
         raise ConfigError(
             f"{out} continues from a checkpoint whose networks were built with other settings ({'; '.join(changes)}), "
             "so it cannot be resumed with them. Leave those flags out to continue the run, or give a new --out to "
             "start another."
         )
-    if resuming and config.data.holdout != saved_holdout:
+    if resuming and config.data.holdout != saved.data.holdout:
         raise ConfigError(
-            f"--holdout {config.data.holdout:g}: {out} was trained with holdout {saved_holdout:g}, so other images "
-            "have been trained on already and cannot be held out now. Leave --holdout out to continue, or give a "
-            "new --out."
+            f"--holdout {config.data.holdout:g}: {out} was trained with holdout {saved.data.holdout:g}, so other "
+            "images have been trained on already and cannot be held out now. Leave --holdout out to continue, or "
+            "give a new --out."
         )
     return config.validate(), Path(out)
 

@@ -39,11 +39,12 @@ class TrainingState:
             "g_optimizer": gan.g_optimizer,
             "noise_state": gan.seed_generator.state,
             "epoch": self.epoch,
+            # Not optional: the class head's Adam slots are in d_optimizer, so it cannot start afresh on resume.
+            **({"class_head": gan.class_head} if gan.class_head is not None else {}),
         }
         self.optional = {
             **({"ema_generator": gan.ema_generator} if gan.ema_generator is not None else {}),
             **(gan.ada.variables() if gan.ada is not None else {}),
-            **({"class_head": gan.class_head} if gan.class_head is not None else {}),
         }
         self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)

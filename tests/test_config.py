@@ -94,3 +94,13 @@ def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
     config.train.d_lr = -1e-4
     with pytest.raises(ConfigError, match=r"train.d_lr.*-0.0001"):
         config.validate()
+
+
+def test_switching_the_class_head_on_or_off_changes_the_checkpoints_layout_but_its_weight_does_not():
+    saved = RunConfig()
+    saved.model.conditional, saved.train.class_loss = True, 1.0
+    resumed = RunConfig()
+    resumed.model.conditional, resumed.train.class_loss = True, 0.5
+    assert resumed.layout_changes(saved) == []  # the same head and optimizer slots, another weight
+    resumed.train.class_loss, resumed.model.width = 0.0, 64
+    assert resumed.layout_changes(saved) == ["width 32 -> 64", "class_loss 1 -> 0"]
