@@ -15,6 +15,7 @@ from mri_gan.callbacks import (
     Checkpoint,
     ExportGenerator,
     GanHealth,
+    HistoryLog,
     ImageGrid,
     LossPlot,
     ProgressLine,
@@ -206,7 +207,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
         RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
         *quality,
         health,
-        keras.callbacks.CSVLogger(str(run.history), append=True),
+        HistoryLog(run.history),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
     ]  # fmt: skip
 

@@ -98,3 +98,20 @@ def test_quality_monitor_logs_measures_and_keeps_the_best_generator(dataset, tmp
     assert best["swd"] == pytest.approx(min(monitor.history["swd"]))
     assert (tmp_path / "best" / "saved_model.pb").is_file() and (tmp_path / "quality.png").is_file()
     assert "swd" in (tmp_path / "history.csv").read_text().splitlines()[0]
+
+
+def test_history_log_writes_only_logged_columns_and_continues_an_existing_header(dataset, tmp_path):
+    from mri_gan.callbacks import HistoryLog
+
+    path = tmp_path / "history.csv"
+    small_gan().fit(dataset, epochs=2, verbose=0, callbacks=[HistoryLog(path)])
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[0] == "epoch" and "d_loss" in header and "g_loss" in header
+    assert not any(column.startswith("val_") for column in header), header
+
+    path.write_text("epoch,g_loss,d_loss\n0,1.0,2.0\n")  # an earlier run's file, columns in its own order
+    logged = small_gan().fit(dataset, epochs=1, verbose=0, callbacks=[HistoryLog(path)]).history
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["epoch", "g_loss", "d_loss"] and len(rows) == 3
+    assert [float(value) for value in rows[2][1:]] == pytest.approx([logged["g_loss"][0], logged["d_loss"][0]])

@@ -3,6 +3,7 @@
 from mri_gan.callbacks.checkpoint import Checkpoint
 from mri_gan.callbacks.export_generator import ExportGenerator
 from mri_gan.callbacks.gan_health import GanHealth
+from mri_gan.callbacks.history import HistoryLog
 from mri_gan.callbacks.image_grid import ImageGrid
 from mri_gan.callbacks.interrupt import StopOnInterrupt
 from mri_gan.callbacks.loss_plot import LossPlot
@@ -16,6 +17,7 @@ __all__ = [
     "Checkpoint",
     "ExportGenerator",
     "GanHealth",
+    "HistoryLog",
     "ImageGrid",
     "LossPlot",
     "ProgressLine",
