@@ -176,3 +176,18 @@ def test_measures_run_on_two_folders(labelled_folder):
     images = images_from_folder(labelled_folder, resolution=32)
     assert images.shape == (8, 32, 32, 1) and images.dtype == np.uint8
     assert sliced_wasserstein(images[:4], images_from_folder(labelled_folder, 32)[:4]).mean == 0.0
+
+
+def test_power_spectrum_ratios_find_a_checkerboard_and_a_blur_at_high_frequencies(slices):
+    from mri_gan.metrics.spectrum import BAND_EDGES, power_ratios
+
+    reference, _ = slices
+    np.testing.assert_allclose(power_ratios(reference, reference), 1.0)
+    pixels = reference.astype(np.float32)
+    checkerboard = np.where(np.add.outer(np.arange(64), np.arange(64)) % 2 == 0, 6.0, -6.0)[None, :, :, None]
+    with_checkerboard = np.clip(pixels + checkerboard, 0, 255).astype(np.uint8)
+    blurred = ndimage.gaussian_filter(pixels, sigma=(0, 1.5, 1.5, 0)).astype(np.uint8)
+    assert len(power_ratios(reference, blurred)) == len(BAND_EDGES) - 1
+    checkered_ratios, blurred_ratios = power_ratios(reference, with_checkerboard), power_ratios(reference, blurred)
+    assert checkered_ratios[-1] > 2 and abs(checkered_ratios[0] - 1) < 0.05
+    assert blurred_ratios[-1] < 0.2 and blurred_ratios[-2] < blurred_ratios[1] and abs(blurred_ratios[0] - 1) < 0.2

@@ -22,6 +22,7 @@ from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
 from mri_gan.metrics.frechet import frechet_distance, kernel_distance
 from mri_gan.metrics.novelty import COPY_PERCENTILE, nearest_training_images, share_closer_than
 from mri_gan.metrics.precision_recall import precision_recall
+from mri_gan.metrics.spectrum import BAND_EDGES, power_ratios
 from mri_gan.metrics.swd import sliced_wasserstein
 
 CLOSEST_PAIRS = 8
@@ -123,6 +124,29 @@ register(Measure(
     tracking=Tracking(lambda real, fake, seed: mean_pairwise_ms_ssim(fake, pairs=200, seed=seed),
                       real_value=lambda real, seed: mean_pairwise_ms_ssim(real, pairs=200, seed=seed),
                       title="MS-SSIM within the set (lower is more diverse)"),
+))  # fmt: skip
+
+
+def _spectrum(inputs: MeasureInputs) -> dict:
+    real_halves = power_ratios(inputs.real[: inputs.half], inputs.real[inputs.half :])
+    return {
+        "band_edges_cycles_per_pixel": list(BAND_EDGES),
+        "generated_over_real": power_ratios(inputs.real, inputs.fake).tolist(),
+        "real_half_over_half": real_halves.tolist(),
+    }
+
+
+def _spectrum_rows(entry: dict) -> list[tuple[str, str]]:
+    generated = " ".join(f"{ratio:.2f}" for ratio in entry["generated_over_real"])
+    halves = entry["real_half_over_half"]
+    chance = max(max(ratio, 1 / ratio) for ratio in halves)
+    return [("power spectrum generated / real, low to high frequency",
+             f"{generated} (real half / half: within x{chance:.2f})")]  # fmt: skip
+
+
+register(Measure(
+    "spectrum", "pixels", _spectrum, _spectrum_rows,
+    lower_is_better=False,
 ))  # fmt: skip
 
 
