@@ -64,7 +64,6 @@ class Measure:
     needs: str  # "pixels" or "features" (ImageNet Inception features)
     compute: Callable[[MeasureInputs], dict]
     rows: Callable[[dict], list[tuple[str, str]]]  # report lines of an entry
-    lower_is_better: bool
     tracking: Tracking | None = None  # None: too slow or not meaningful to follow during training
     per_class: bool = True  # also reported per class for a conditional model
 
@@ -104,7 +103,6 @@ register(Measure(
     "swd", "pixels", _swd,
     lambda entry: [("SWD x1e3 real vs generated", f"{entry['real_vs_generated']['mean']:.2f}"),
                    ("SWD x1e3 real vs real (baseline)", f"{entry['real_vs_real']['mean']:.2f}")],
-    lower_is_better=True,
     tracking=Tracking(lambda real, fake, seed: sliced_wasserstein(real, fake, seed=seed).mean,
                       title="Sliced Wasserstein distance x1e3 (lower is better)"),
 ))  # fmt: skip
@@ -120,7 +118,6 @@ register(Measure(
     "ms_ssim", "pixels", _ms_ssim,
     lambda entry: [("MS-SSIM real / generated", f"{entry['real']:.3f} / {entry['generated']:.3f}"
                     + ("  LIKELY MODE COLLAPSE" if entry["likely_mode_collapse"] else ""))],
-    lower_is_better=False,
     tracking=Tracking(lambda real, fake, seed: mean_pairwise_ms_ssim(fake, pairs=200, seed=seed),
                       real_value=lambda real, seed: mean_pairwise_ms_ssim(real, pairs=200, seed=seed),
                       title="MS-SSIM within the set (lower is more diverse)"),
@@ -144,10 +141,7 @@ def _spectrum_rows(entry: dict) -> list[tuple[str, str]]:
              f"{generated} (real half / half: within x{chance:.2f})")]  # fmt: skip
 
 
-register(Measure(
-    "spectrum", "pixels", _spectrum, _spectrum_rows,
-    lower_is_better=False,
-))  # fmt: skip
+register(Measure("spectrum", "pixels", _spectrum, _spectrum_rows))
 
 
 def _novelty(inputs: MeasureInputs) -> dict:
@@ -197,10 +191,7 @@ def _novelty_rows(entry: dict) -> list[tuple[str, str]]:
              f"{entry['possible_copies']} ({100 * entry['possible_copy_share']:.1f}%; {floor})")]  # fmt: skip
 
 
-register(Measure(
-    "novelty", "pixels", _novelty, _novelty_rows,
-    lower_is_better=True,
-))  # fmt: skip
+register(Measure("novelty", "pixels", _novelty, _novelty_rows))
 
 
 def _fid(inputs: MeasureInputs) -> dict:
@@ -227,16 +218,16 @@ def _when_available(label: str, text: Callable[[dict], str]) -> Callable[[dict],
     return lambda entry: [(label, text(entry) if entry["available"] else "unavailable")]
 
 
-register(Measure("fid", "features", _fid, _when_available("FID", lambda e: f"{e['value']:.3f}"), lower_is_better=True,
+register(Measure("fid", "features", _fid, _when_available("FID", lambda e: f"{e['value']:.3f}"),
                  per_class=False))  # fmt: skip
 register(Measure("relative_fd", "features", _relative_fd,
-                 _when_available("FD relative to real halves", lambda e: f"{e['value']:.3f}"), lower_is_better=True,
+                 _when_available("FD relative to real halves", lambda e: f"{e['value']:.3f}"),
                  per_class=False))  # fmt: skip
-register(Measure("kid", "features", _kid, _when_available("KID", lambda e: f"{e['mean']:.4f} ± {e['std']:.4f}"),
-                 lower_is_better=True))  # fmt: skip
+register(Measure("kid", "features", _kid,
+                 _when_available("KID", lambda e: f"{e['mean']:.4f} ± {e['std']:.4f}")))  # fmt: skip
 register(Measure("precision_recall", "features", _precision_recall,
                  _when_available("precision / recall", lambda e: f"{e['precision']:.3f} / {e['recall']:.3f}"),
-                 lower_is_better=False, per_class=False))  # fmt: skip
+                 per_class=False))  # fmt: skip
 
 
 def _frd(inputs: MeasureInputs) -> dict:
@@ -254,4 +245,4 @@ def _frd(inputs: MeasureInputs) -> dict:
 
 
 register(Measure("frd", "pixels", _frd, _when_available("FRD (radiomics)", lambda e: f"{e['value']:.3f}"),
-                 lower_is_better=True, per_class=False))  # fmt: skip
+                 per_class=False))  # fmt: skip
