@@ -80,6 +80,22 @@ def test_default_dataset_is_rendered_once_into_the_cache(tmp_path, monkeypatch):
     assert (folder / "manifest.json").stat().st_mtime_ns == stamp
 
 
+def test_a_run_that_renders_the_default_set_while_another_puts_it_in_place_uses_that_one(tmp_path, monkeypatch):
+    from mri_gan.data import default as default_module
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    render = default_module.write_phantom_dataset
+
+    def another_process_finishes_first(out, **kwargs):
+        render(out, **kwargs)  # the other process's set lands while this one is still rendering
+        return render(out, **kwargs)
+
+    monkeypatch.setattr(default_module, "write_phantom_dataset", another_process_finishes_first)
+    folder = default_dataset_dir(num=4, seed=0)
+    assert len(list(folder.rglob("*.png"))) == 4
+    assert sorted(path.name for path in folder.parent.iterdir()) == [folder.name]  # no staging folder left
+
+
 def test_command_writes_the_set_and_refuses_an_existing_folder(tmp_path, capsys):
     assert phantom_main(["--out", str(tmp_path / "set"), "--num", "4", "--seed", "2", "--size", "64"]) == 0
     assert len(list((tmp_path / "set").rglob("*.png"))) == 4

@@ -21,10 +21,19 @@ def cache_root() -> Path:
 
 
 def default_dataset_dir(num: int = DEFAULT_NUM_IMAGES, seed: int = DEFAULT_SEED) -> Path:
-    """The folder of the built-in phantom dataset, rendered on first use (about half a minute)."""
+    """The folder of the built-in phantom dataset, rendered on first use (about half a minute).
+
+    Several runs started at once on a fresh machine each render it; the first to finish
+    puts it in place and the others use that one.
+    """
     folder = cache_root() / f"phantom-v{VERSION}-n{num}-seed{seed}"
     if not (folder / MANIFEST).is_file():
         logger.info("Rendering the built-in dataset (%d synthetic brain MR slices) into %s", num, folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        write_phantom_dataset(folder, num=num, seed=seed)
+        try:
+            write_phantom_dataset(folder, num=num, seed=seed)
+        except FileExistsError:
+            if not (folder / MANIFEST).is_file():
+                raise
+            logger.info("Another process rendered %s first; using it", folder)
     return folder

@@ -21,12 +21,15 @@ Run as a command to write a set explicitly:
 
 import functools
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+
+from mri_gan.atomic import process_unique
 
 CLASS_NAMES = ("no", "yes")
 CONTRASTS = ("t1", "t1c", "t2", "flair")
@@ -229,13 +232,14 @@ def write_phantom_dataset(out: str | Path, num: int = 1000, seed: int = 0, size:
     """Render `num` slices into `out/yes` and `out/no` as PNG files, plus a manifest.
 
     Half carry a tumour (even indices). The set is written to a temporary sibling folder
-    and renamed into place at the end, so an interrupted run never leaves a partial set
-    that looks complete.
+    unique to this process and renamed into place at the end, so an interrupted run never
+    leaves a partial set that looks complete, and two processes rendering the same set at
+    once never write into each other's.
     """
     if num < 2:
         raise ValueError(f"num must be at least 2 (one image per class), got {num}")
     out = Path(out)
-    staging = out.with_name(out.name + ".partial")
+    staging = process_unique(out)
     for name in CLASS_NAMES:
         (staging / name).mkdir(parents=True, exist_ok=True)
     entries = []
@@ -247,7 +251,11 @@ def write_phantom_dataset(out: str | Path, num: int = 1000, seed: int = 0, size:
         entries.append({"file": name, **rendered.record})
     manifest = {"version": VERSION, "seed": seed, "num": num, "size": size, "images": entries}
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out or remove it first")
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        shutil.rmtree(staging)
+        if out.exists():
+            raise FileExistsError(f"{out} already exists; choose another --out or remove it first") from None
+        raise
     return out
