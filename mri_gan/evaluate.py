@@ -26,7 +26,8 @@ def parser() -> argparse.ArgumentParser:
         "--train", type=Path, help="training images for the novelty check (default: the run's data, else --real)"
     )
     p.add_argument("--num", type=int, default=1000, help="images to generate with --model (default 1000)")
-    p.add_argument("--out", type=Path, default=Path("evaluation"), help="folder for report.json/png/html")
+    p.add_argument("--out", type=Path, help="folder for report.json/png/html (default with a run's --model: "
+                   "RUN/evaluation/GENERATOR, else ./evaluation)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--inception-weights", type=Path, help="InceptionV3 no-top .h5 weights (default: Keras's cache)")
     return p
@@ -39,11 +40,12 @@ def main(argv=None) -> int:
 
     def body():
         from mri_gan.evaluation import evaluate_images, evaluate_per_class
-        from mri_gan.evaluation.inputs import gather_inputs
+        from mri_gan.evaluation.inputs import default_report_folder, gather_inputs
         from mri_gan.evaluation.report import format_table, write_report
         from mri_gan.label_classifier import label_fidelity
 
-        check_output_folder(args.out)
+        out = args.out or default_report_folder(args.model)
+        check_output_folder(out)
         inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
         measures = {"inception_weights": args.inception_weights or "imagenet", "seed": args.seed,
                     "real_subjects": inputs.real_subjects, "train_subjects": inputs.train_subjects}  # fmt: skip
@@ -57,9 +59,9 @@ def main(argv=None) -> int:
             report["label_fidelity"] = label_fidelity(inputs.real, inputs.real_labels, generated, inputs.class_names,
                                                       inputs.real_subjects, args.seed)  # fmt: skip
         report["inputs"] = inputs.description
-        path = write_report(report, inputs.real, inputs.fake, inputs.train, args.out)
+        path = write_report(report, inputs.real, inputs.fake, inputs.train, out)
         print(format_table(report))
-        print(f"Report: {path} ({args.out / 'report.html'})")
+        print(f"Report: {path} ({out / 'report.html'})")
 
     return run_command(body, command.prog)
 

@@ -27,6 +27,7 @@ class RunDirectory:
     keras_models = property(lambda self: self.root / "keras")
     tensorboard = property(lambda self: self.root / "tensorboard")
     holdout = property(lambda self: self.root / "holdout.json")
+    evaluations = property(lambda self: self.root / "evaluation")
 
     def has_checkpoint(self) -> bool:
         return (self.checkpoints / "checkpoint").is_file()

@@ -76,10 +76,11 @@ def test_a_resumed_run_keeps_its_split_and_refuses_another(held_out_run):
 
 def test_evaluate_uses_the_held_out_images_by_default(held_out_run, tmp_path):
     run, _ = held_out_run
-    out = tmp_path / "evaluation"
-    result = run_module("mri_gan.evaluate", "--model", str(run), "--num", "12", "--out", str(out), env=OFFLINE)
+    result = run_module("mri_gan.evaluate", "--model", str(run), "--num", "12", env=OFFLINE, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    out = run / "evaluation" / "generator"  # without --out: inside the run, one folder per generator
     report = json.loads((out / "report.json").read_text())
+    assert not (tmp_path / "evaluation").exists()
     held = len(json.loads((run / "holdout.json").read_text())["images"])
     assert report["counts"]["real"] == held and report["counts"]["train"] == 32 - held
     assert "held out by" in report["inputs"]["real"] and f"Real images: the {held} images" in result.stderr

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -50,6 +51,16 @@ def conditional_images(sampler: Sampler, num: int, seed: int, shares) -> tuple[n
     images = [generated_images(sampler, count, seed, label=index) for index, count in enumerate(counts)]
     labels = np.concatenate([np.full(count, index, np.int32) for index, count in enumerate(counts)])
     return np.concatenate(images), labels
+
+
+def default_report_folder(model_path) -> Path:
+    """Where a report goes without `--out`: beside the run `--model` belongs to, one folder per generator
+    (`runs/NAME/evaluation/best_generator`), so evaluating two runs or two generators never overwrites a report;
+    `./evaluation` for generated folders and models outside a run."""
+    source = model_source(model_path) if model_path is not None else None
+    if source is None or source.run is None:
+        return Path("evaluation")
+    return source.run.evaluations / source.generator.stem
 
 
 def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int) -> EvaluationInputs:
