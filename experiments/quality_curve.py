@@ -15,7 +15,8 @@ out of training (listed in `OUT/holdout.json`) and the discriminator's ROC AUC i
 measured on those held-out images against generated ones, the honest form of that signal;
 the other measures stay against the training images. Writes `curve.csv` (images seen,
 minutes, the measures, ADA's p) and `curve.png`, plus a grid of the final generator's
-images beside real ones.
+images beside real ones and the final generator as `generator.keras`, which `python -m
+mri_gan.evaluate --model OUT/generator.keras` measures in full.
 """
 
 import argparse
@@ -155,6 +156,7 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
     gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
     gan.fit(dataset, epochs=math.ceil(images / per_epoch), callbacks=[curve], verbose=0, shuffle=False)
     save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
+    gan.sampling_generator.save(out / "generator.keras")
     return curve
 
 
@@ -163,7 +165,8 @@ def main(argv=None) -> int:
     own, fit_flags = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, help="image folder (default: the built-in dataset)")
-    p.add_argument("--out", type=Path, required=True, help="folder for curve.csv, curve.png, final_grid.png")
+    p.add_argument("--out", type=Path, required=True,
+                   help="folder for curve.csv, curve.png, final_grid.png, generator.keras")  # fmt: skip
     p.add_argument("--config", type=Path, help="TOML configuration, e.g. experiments/small_data.toml")
     p.add_argument("--images", type=int, default=1_000_000, help="training images in all (default 1,000,000)")
     p.add_argument("--every", type=int, default=50_000, help="training images between measurements")
