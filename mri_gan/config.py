@@ -203,9 +203,6 @@ class TrainConfig:
                                     metavar="X", group=BEYOND)  # fmt: skip
     r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", at_least=0, metavar="GAMMA",
                              group=BEYOND)  # fmt: skip
-    lecam_weight: float = option(0.0, "LeCam regularization weight, e.g. 0.3 (0: off): keeps D's outputs on "
-                                 "real and generated images from drifting apart", at_least=0, metavar="WEIGHT",
-                                 group=BEYOND)  # fmt: skip
     class_loss: float = option(0.0, "AC-GAN class loss weight, e.g. 1 (conditional runs; 0: off): a class head "
                                "on D learns the real classes and G is trained to be classified as its label",
                                at_least=0, metavar="WEIGHT", group=BEYOND)  # fmt: skip

@@ -7,7 +7,7 @@ update through the freshly updated discriminator with the non-saturating loss.
 
 Options of the same step, all off by default (the paper's setting): DiffAugment of every
 image the discriminator sees, the loss (`bce`, `hinge`, `lsgan`, `wgan-gp`), one-sided
-label smoothing, an R1 penalty on real images, LeCam regularization, an exponential moving average (EMA) of the
+label smoothing, an R1 penalty on real images, an exponential moving average (EMA) of the
 generator's weights for sampling, and class conditioning (the generator takes (z, label),
 the discriminator (image, label); generated batches take the real batch's labels, so the
 classes are generated as often as the data pipeline delivers them). A conditional model may
@@ -32,7 +32,6 @@ from mri_gan.ada import AdaController, ada_augment
 from mri_gan.augment import ADAPTIVE, diff_augment, parse_policy
 from mri_gan.config import check_option
 from mri_gan.errors import ConfigError
-from mri_gan.lecam import LeCamAnchors
 from mri_gan.losses import class_cross_entropy, loss_spec, r1_penalty
 from mri_gan.models.contract import FEATURES
 from mri_gan.precision import needs_loss_scaling
@@ -83,7 +82,6 @@ class DCGAN(keras.Model):
         ada_target: float = 0.6,
         ada_speed_images: int = 100_000,
         class_loss: float = 0.0,
-        lecam_weight: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -97,9 +95,6 @@ class DCGAN(keras.Model):
             raise ConfigError(f"label smoothing does not apply to the {loss!r} loss")
         self.real_label = 1.0 - label_smoothing
         self.r1_gamma = r1_gamma
-        check_option("train", "lecam_weight", lecam_weight)
-        self.lecam_weight = lecam_weight
-        self.lecam = LeCamAnchors() if lecam_weight else None
         self.generator = generator
         self.discriminator = discriminator
         self.num_classes = num_classes
@@ -194,8 +189,6 @@ class DCGAN(keras.Model):
                     d_loss += self.class_loss * class_cross_entropy(labels, real_classes)
                 if self.r1_gamma:
                     d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
-                if self.lecam is not None:
-                    d_loss += self.lecam_weight * self.lecam.penalty(real_logits, fake_logits)
                 if self.adversarial_loss.penalty is not None:
                     penalty = self.adversarial_loss.penalty(critic, augmented_real, augmented_fake, self.seed_generator)
                     d_loss += self.adversarial_loss.penalty_weight * penalty

@@ -1,6 +1,6 @@
 """Checkpoints of a whole training state: both networks (and the EMA generator), both
-optimizers, the epoch counter, the state of the noise generator, ADA's p and LeCam's
-anchors, so a resumed run continues exactly.
+optimizers, the epoch counter, the state of the noise generator and ADA's p, so a resumed
+run continues exactly.
 
 Built on `tf.train.CheckpointManager`, which writes the data files first and the
 small "checkpoint" index last and atomically: a crash while writing leaves the
@@ -26,8 +26,7 @@ class TrainingState:
     checkpoint.save(epoch=10)
 
     A run resumed with an option its checkpoint lacks (`--ema-decay`, `--augment ada`)
-    starts that part afresh: the EMA generator from the restored generator, ADA at p = 0,
-    LeCam's anchors from this step's outputs.
+    starts that part afresh: the EMA generator from the restored generator, ADA at p = 0.
     """
 
     def __init__(self, gan, directory: str | os.PathLike, max_to_keep: int = 3):
@@ -46,7 +45,6 @@ class TrainingState:
         self.optional = {
             **({"ema_generator": gan.ema_generator} if gan.ema_generator is not None else {}),
             **(gan.ada.variables() if gan.ada is not None else {}),
-            **(gan.lecam.variables() if gan.lecam is not None else {}),
         }
         self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)
