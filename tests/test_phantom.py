@@ -96,6 +96,23 @@ def test_a_run_that_renders_the_default_set_while_another_puts_it_in_place_uses_
     assert sorted(path.name for path in folder.parent.iterdir()) == [folder.name]  # no staging folder left
 
 
+def test_an_interrupted_render_leaves_nothing_behind(tmp_path, monkeypatch):
+    from mri_gan.data import phantom
+
+    rendered = []
+
+    def interrupted_after_two(seed, index, tumour, size):
+        if len(rendered) == 2:
+            raise KeyboardInterrupt
+        rendered.append(index)
+        return render_slice(seed, index, tumour, size)
+
+    monkeypatch.setattr(phantom, "render_slice", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        write_phantom_dataset(tmp_path / "set", num=6, size=64)
+    assert rendered == [0, 1] and list(tmp_path.iterdir()) == []
+
+
 def test_command_writes_the_set_and_refuses_an_existing_folder(tmp_path, capsys):
     assert phantom_main(["--out", str(tmp_path / "set"), "--num", "4", "--seed", "2", "--size", "64"]) == 0
     assert len(list((tmp_path / "set").rglob("*.png"))) == 4

@@ -234,28 +234,35 @@ def write_phantom_dataset(out: str | Path, num: int = 1000, seed: int = 0, size:
     Half carry a tumour (even indices). The set is written to a temporary sibling folder
     unique to this process and renamed into place at the end, so an interrupted run never
     leaves a partial set that looks complete, and two processes rendering the same set at
-    once never write into each other's.
+    once never write into each other's; the temporary folder is removed whatever happens.
     """
     if num < 2:
         raise ValueError(f"num must be at least 2 (one image per class), got {num}")
     out = Path(out)
     staging = process_unique(out)
+    try:
+        _render_into(staging, num, seed, size)
+        try:
+            staging.rename(out)
+        except OSError:
+            if out.exists():
+                raise FileExistsError(f"{out} already exists; choose another --out or remove it first") from None
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone after a successful rename; else an interrupted render
+    return out
+
+
+def _render_into(folder: Path, num: int, seed: int, size: int) -> None:
+    """The slices and the manifest of a set, written into `folder`."""
     for name in CLASS_NAMES:
-        (staging / name).mkdir(parents=True, exist_ok=True)
+        (folder / name).mkdir(parents=True, exist_ok=True)
     entries = []
     for index in range(num):
         tumour = index % 2 == 0
         rendered = render_slice(seed, index, tumour, size)
         name = f"{CLASS_NAMES[int(tumour)]}/phantom_{index:05d}.png"
-        Image.fromarray(rendered.image).save(staging / name, compress_level=1)
+        Image.fromarray(rendered.image).save(folder / name, compress_level=1)
         entries.append({"file": name, **rendered.record})
     manifest = {"version": VERSION, "seed": seed, "num": num, "size": size, "images": entries}
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    try:
-        staging.rename(out)
-    except OSError:
-        shutil.rmtree(staging)
-        if out.exists():
-            raise FileExistsError(f"{out} already exists; choose another --out or remove it first") from None
-        raise
-    return out
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
