@@ -1,4 +1,4 @@
-"""`fit` and `generate` as a user runs them, in fresh processes."""
+"""`fit` and `generate` as a user runs them: the first run in a fresh process, as from a shell."""
 
 import json
 import subprocess
@@ -6,7 +6,7 @@ import sys
 import textwrap
 
 import numpy as np
-from conftest import run_module
+from conftest import run_in_new_process, run_module
 from PIL import Image
 
 TINY_RUN = ["--epochs", "2", "--resolution", "32", "--width", "4", "--latent-dim", "8", "--batch-size", "4",
@@ -15,7 +15,7 @@ TINY_RUN = ["--epochs", "2", "--resolution", "32", "--width", "4", "--latent-dim
 
 def test_fit_writes_every_artifact_and_the_savedmodel_loads_without_mri_gan(tiny_folder, tmp_path):
     run = tmp_path / "run"
-    result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY_RUN)
+    result = run_in_new_process("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY_RUN)
     assert result.returncode == 0, result.stderr
     assert "epoch 2/2" in result.stdout and "d_loss" in result.stdout
     assert "Found 12 images" in result.stderr

@@ -3,7 +3,7 @@
 import json
 
 import numpy as np
-from conftest import run_module
+from conftest import run_in_new_process, run_module
 
 from mri_gan.run_directory import RunDirectory
 from mri_gan.run_guard import MARKER, run_lock
@@ -35,7 +35,7 @@ def test_a_second_process_is_refused_while_a_run_is_in_use(tiny_folder, tmp_path
     run.mkdir()
     (run / MARKER).write_text("{}")
     with run_lock(RunDirectory(run)):
-        result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY)
+        result = run_in_new_process("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY)
     assert result.returncode == 2 and f"pid {os.getpid()}" in result.stderr and "Traceback" not in result.stderr
     assert not (run / "config.json").exists()
 
