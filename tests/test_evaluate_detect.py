@@ -77,3 +77,17 @@ def test_evaluation_compares_a_class_ordered_generated_set_as_a_whole(monkeypatc
     fake = np.concatenate([dark, bright])
     report = evaluate_images(real, fake, real, measures=("swd",), seed=0)
     assert report["swd"]["ratio_to_baseline"] < 1.5
+    assert report["counts"]["compared"] == 60
+
+
+def test_the_closest_pairs_name_generated_images_in_the_order_given(monkeypatch):
+    """Reports index into the generated set as the caller gave it (closest_pairs.png shows those images)."""
+    from mri_gan.evaluation import evaluate_images
+
+    monkeypatch.setenv("MRI_GAN_OFFLINE", "1")
+    rng = np.random.default_rng(1)
+    train = rng.integers(0, 256, (30, 32, 32, 1), dtype=np.uint8)
+    fake = rng.integers(0, 256, (30, 32, 32, 1), dtype=np.uint8)
+    fake[7] = train[3]
+    report = evaluate_images(train, fake, train, measures=("novelty",), seed=0)
+    assert report["novelty"]["closest_pairs"][0] == [7, 3]

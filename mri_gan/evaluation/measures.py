@@ -39,9 +39,6 @@ def evaluate_images(
     With `real_labels` and `fake_labels` (a conditional model's classes) the discriminator
     is asked about each image's own class.
 
-    The pairwise measures compare equal numbers of images, so both sets are shuffled first
-    (with `seed`): a subset taken in file or class order (a folder's `no/` before its `yes/`,
-    a conditional model's images class by class) would compare one class with all of them.
     The real-vs-real baselines compare two halves of `real`; with `real_subjects` no
     subject (patient) has slices in both halves, so the baseline is not flattered by
     near-identical neighbouring slices. With `train_subjects` the novelty check says which
@@ -50,9 +47,6 @@ def evaluate_images(
     order, half = real_halves(len(real), real_subjects, seed)
     real = real[order]
     real_labels = None if real_labels is None else np.asarray(real_labels)[order]
-    fake_order = np.random.default_rng([seed, 1]).permutation(len(fake))
-    fake = fake[fake_order]
-    fake_labels = None if fake_labels is None else np.asarray(fake_labels)[fake_order]
     count = compared_count(len(real), half, len(fake))
     report: dict = {"counts": {"real": len(real), "generated": len(fake), "train": len(train), "compared": count}}
     selected = [MEASURES[name] for name in (measures or MEASURES)]

@@ -42,6 +42,16 @@ class MeasureInputs:
     real_features: np.ndarray | None = None  # Inception features, for measures that need them
     fake_features: np.ndarray | None = None
 
+    def compared_fake(self, values: np.ndarray | None = None) -> np.ndarray:
+        """`count` of the generated images (or of `values`, their features), drawn at random with `seed`.
+
+        A generated set can come in class order (a folder's `no/` before its `yes/`, a
+        conditional model's images class by class): its first `count` would compare one class
+        with all of them. `fake` itself keeps its order, which reports index into.
+        """
+        chosen = np.random.default_rng([self.seed, 1]).permutation(len(self.fake))[: self.count]
+        return (self.fake if values is None else values)[chosen]
+
 
 @dataclass(frozen=True)
 class Tracking:
@@ -89,7 +99,7 @@ def selectable_measures(conditional: bool = False) -> tuple[str, ...]:
 
 
 def _swd(inputs: MeasureInputs) -> dict:
-    versus_fake = sliced_wasserstein(inputs.real[: inputs.count], inputs.fake[: inputs.count], inputs.seed)
+    versus_fake = sliced_wasserstein(inputs.real[: inputs.count], inputs.compared_fake(), inputs.seed)
     versus_real = sliced_wasserstein(inputs.real[: inputs.count], inputs.real[inputs.half : inputs.half + inputs.count],
                                      inputs.seed)  # fmt: skip
     return {
@@ -210,7 +220,7 @@ def _kid(inputs: MeasureInputs) -> dict:
 
 
 def _precision_recall(inputs: MeasureInputs) -> dict:
-    pr = precision_recall(inputs.real_features[: inputs.count], inputs.fake_features[: inputs.count])
+    pr = precision_recall(inputs.real_features[: inputs.count], inputs.compared_fake(inputs.fake_features))
     return {"available": True, "precision": pr.precision, "recall": pr.recall}
 
 
