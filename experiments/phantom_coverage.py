@@ -47,6 +47,9 @@ class Factors:
     level: np.ndarray
     tumour: np.ndarray
 
+    def subset(self, index) -> "Factors":
+        return Factors(self.contrast[index], self.level[index], self.tumour[index])
+
 
 def phantom_images(folder: Path) -> tuple[np.ndarray, Factors]:
     """A rendered phantom set at 64x64 through the training pipeline, with its manifest's factors."""
@@ -141,14 +144,13 @@ def classifier_for(out: Path, fresh: int, epochs: int) -> tuple[FactorClassifier
     """The factor classifier kept in `out` (trained on first use) and its held-out accuracy."""
     images, factors = phantom_images(default_dataset_dir(num=fresh, seed=FRESH_SEED))
     order = np.random.default_rng(FRESH_SEED).permutation(len(images))  # the folder lists no/ before yes/
-    images, factors = images[order], Factors(factors.contrast[order], factors.level[order], factors.tumour[order])
+    images, factors = images[order], factors.subset(order)
     held = len(images) // 8
     path = out / f"factor_classifier_n{fresh}_e{epochs}.keras"
     if path.is_file():
         classifier = FactorClassifier.load(path)
     else:
-        train = Factors(factors.contrast[held:], factors.level[held:], factors.tumour[held:])
-        classifier = FactorClassifier.train(images[held:], train, epochs)
+        classifier = FactorClassifier.train(images[held:], factors.subset(slice(held, None)), epochs)
         classifier.save(path)
     predicted = classifier.predict(images[:held])
     accuracy = {
@@ -180,14 +182,14 @@ def main(argv=None) -> int:
     if args.num < 1 or args.fresh < 16 or args.epochs < 1:
         parser.error(f"--num must be at least 1, --fresh at least 16 and --epochs at least 1; got {args.num}, "
                      f"{args.fresh} and {args.epochs}")  # fmt: skip
+    samplers = {model: Sampler(model_source(model)) for model in args.model}  # a wrong --model fails before training
     args.out.mkdir(parents=True, exist_ok=True)
     classifier, held_out = classifier_for(args.out, args.fresh, args.epochs)
     training = classifier.predict(phantom_images(default_dataset_dir())[0])
     edges = level_edges(training.level)
     reference = shares(training, edges)
     sources = {"training slices": training, "fresh slices (held out)": held_out["held_out"]}
-    for model in args.model:
-        sampler = Sampler(model_source(model))
+    for model, sampler in samplers.items():
         sources[model] = classifier.predict(sampler.images(latent_vectors(0, args.num, sampler.latent_dim)))
     rows = {name: {"shares": shares(factors, edges)} for name, factors in sources.items()}
     for row in rows.values():
