@@ -16,7 +16,9 @@ measured on those held-out images against generated ones, the honest form of tha
 the other measures stay against the training images. Writes `curve.csv` (images seen,
 minutes, the measures, ADA's p) and `curve.png`, plus a grid of the final generator's
 images beside real ones and the final generator as `generator.keras`, which `python -m
-mri_gan.evaluate --model OUT/generator.keras` measures in full.
+mri_gan.evaluate --model OUT/generator.keras` measures in full. `--keep-generators` also keeps
+the generator of every check (`generator_IMAGES.keras`), for measuring the curve afterwards
+with other tools (e.g. `experiments/phantom_coverage.py` on the built-in set).
 """
 
 import argparse
@@ -58,10 +60,11 @@ class QualityCurve(keras.callbacks.Callback):
     """
 
     def __init__(self, real, every_epochs: int, images_per_epoch: int, seed: int = 0, csv_path=None,
-                 stop_at_swd_ratio: float | None = None, max_seconds: float = math.inf, held_out=None):  # fmt: skip
+                 stop_at_swd_ratio: float | None = None, max_seconds: float = math.inf, held_out=None,
+                 generators_dir: Path | None = None):  # fmt: skip
         super().__init__()
         self.real, self.every_epochs, self.images_per_epoch, self.seed = real, every_epochs, images_per_epoch, seed
-        self.held_out = held_out
+        self.held_out, self.generators_dir = held_out, generators_dir
         self.csv_path = Path(csv_path) if csv_path else None
         self.stop_at_swd_ratio, self.max_seconds = stop_at_swd_ratio, max_seconds
         self.train_seconds = 0.0
@@ -76,6 +79,8 @@ class QualityCurve(keras.callbacks.Callback):
         if done % self.every_epochs and done != self.params.get("epochs"):
             return
         row = self.measure(done * self.images_per_epoch, (logs or {}).get("ada_p"))
+        if self.generators_dir:
+            self.model.sampling_generator.save(self.generators_dir / f"generator_{row['images_seen']}.keras")
         print("    " + "  ".join(f"{name} {row[name]:.3g}" if isinstance(row[name], float) else f"{name} {row[name]}"
                                  for name in COLUMNS), flush=True)  # fmt: skip
         reached = self.stop_at_swd_ratio is not None and row["swd_ratio"] <= self.stop_at_swd_ratio
@@ -139,7 +144,8 @@ def plot_curve(rows: list[dict], path: Path, title: str) -> None:
 
 
 def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, images: int,
-                stop_at_swd_ratio=None, max_seconds=math.inf) -> QualityCurve:  # fmt: skip
+                stop_at_swd_ratio=None, max_seconds=math.inf,
+                keep_generators: bool = False) -> QualityCurve:  # fmt: skip
     """Train `config` on `folder` for `images` training images, measuring every `every_images`."""
     keras.utils.set_random_seed(config.train.seed)
     config.data.path = str(folder)
@@ -152,7 +158,8 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
     held = held_out_scan(RunDirectory(out))
     held_out = labelled_images(held, config.model.resolution).images if held else None
     curve = QualityCurve(real, max(1, round(every_images / per_epoch)), per_epoch, config.train.seed,
-                         out / "curve.csv", stop_at_swd_ratio, max_seconds, held_out)  # fmt: skip
+                         out / "curve.csv", stop_at_swd_ratio, max_seconds, held_out,
+                         out if keep_generators else None)  # fmt: skip
     gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
     gan.fit(dataset, epochs=math.ceil(images / per_epoch), callbacks=[curve], verbose=0, shuffle=False)
     save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
@@ -170,6 +177,8 @@ def main(argv=None) -> int:
     p.add_argument("--config", type=Path, help="TOML configuration, e.g. experiments/small_data.toml")
     p.add_argument("--images", type=int, default=1_000_000, help="training images in all (default 1,000,000)")
     p.add_argument("--every", type=int, default=50_000, help="training images between measurements")
+    p.add_argument("--keep-generators", action="store_true",
+                   help="also save the generator of every check as generator_IMAGES.keras")  # fmt: skip
     args = p.parse_args(own)
     folder = args.data or default_dataset_dir()
     config_flags = ["--config", str(args.config)] if args.config else []
@@ -177,7 +186,7 @@ def main(argv=None) -> int:
                                                  "--out", str(args.out / "unused")]))  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"CPU: {read_cpu().describe()}; precision {choose_precision(config.train.precision).describe()}")
-    curve = train_curve(folder, config, args.out, args.every, args.images)
+    curve = train_curve(folder, config, args.out, args.every, args.images, keep_generators=args.keep_generators)
     title = f"{args.config.name if args.config else 'defaults'} {' '.join(fit_flags)} on {folder.name}"
     plot_curve(curve.rows, args.out / "curve.png", title)
     print(f"Curve: {args.out / 'curve.csv'}, {args.out / 'curve.png'}")
