@@ -28,11 +28,12 @@ import keras
 import numpy as np
 
 from mri_gan.cli import run_command
-from mri_gan.data import folder_dataset
 from mri_gan.data.default import default_dataset_dir
+from mri_gan.data.files import scan_image_folder
 from mri_gan.data.phantom import CONTRASTS, MANIFEST
+from mri_gan.evaluation.folders import labelled_images
 from mri_gan.model_source import Sampler, model_source
-from mri_gan.sampling import latent_vectors, to_uint8
+from mri_gan.sampling import latent_vectors
 
 RESOLUTION = 64
 LEVEL_BINS = 5  # quantile bins of the training slices' predicted level: 20% of them in each
@@ -54,8 +55,8 @@ class Factors:
 def phantom_images(folder: Path) -> tuple[np.ndarray, Factors]:
     """A rendered phantom set at 64x64 through the training pipeline, with its manifest's factors."""
     records = {entry["file"]: entry for entry in json.loads((folder / MANIFEST).read_text())["images"]}
-    dataset, scan = folder_dataset(folder, resolution=RESOLUTION, batch_size=256, shuffle=False, cache="none")
-    images = np.concatenate([to_uint8(batch).numpy() for batch in dataset])
+    scan = scan_image_folder(folder)
+    images = labelled_images(scan, RESOLUTION).images
     entries = [records[image.path.relative_to(scan.root).as_posix()] for image in scan.images]
     factors = Factors(
         contrast=np.array([CONTRASTS.index(entry["contrast"]) for entry in entries]),
