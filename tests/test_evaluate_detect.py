@@ -42,6 +42,7 @@ def test_evaluate_writes_every_measure_and_reports_fid_unavailable_offline(tiny_
     assert (out / "closest_pairs.png").is_file()
     assert (out / "report.png").stat().st_size > 10_000 and "<table>" in (out / "report.html").read_text()
     assert "SWD x1e3 real vs generated" in result.stdout and "unavailable" in result.stdout
+    assert "SWD per level, fine to coarse / baseline" in result.stdout and "16 px" in result.stdout
 
 
 def test_detect_scores_each_image_and_skips_a_corrupt_file(tiny_run, tmp_path):

@@ -191,3 +191,13 @@ def test_power_spectrum_ratios_find_a_checkerboard_and_a_blur_at_high_frequencie
     checkered_ratios, blurred_ratios = power_ratios(reference, with_checkerboard), power_ratios(reference, blurred)
     assert checkered_ratios[-1] > 2 and abs(checkered_ratios[0] - 1) < 0.05
     assert blurred_ratios[-1] < 0.2 and blurred_ratios[-2] < blurred_ratios[1] and abs(blurred_ratios[0] - 1) < 0.2
+
+
+def test_the_swd_rows_show_each_pyramid_levels_ratio_to_the_real_baseline():
+    from mri_gan.metrics.registry import MEASURES
+
+    entry = {"real_vs_generated": {"per_level": {64: 11.0, 32: 9.0, 16: 25.0}, "mean": 15.0},
+             "real_vs_real": {"per_level": {64: 10.0, 32: 9.0, 16: 12.5}, "mean": 10.5}}  # fmt: skip
+    rows = dict(MEASURES["swd"].rows(entry))
+    assert rows["SWD x1e3 real vs generated"] == "15.00"
+    assert rows["SWD per level, fine to coarse / baseline"] == "64 px 1.10x  32 px 1.00x  16 px 2.00x"
