@@ -13,6 +13,12 @@ phantoms: SWD says how far a generator is from the data, this says where.
 The fresh slices (4,000, another seed than the built-in set's) are rendered once into the
 package's cache, the classifier is trained once and kept in `--out`; `coverage.json` there
 holds every figure printed.
+
+`--matched-swd` asks whether the mix is what SWD counts: each generator's images are drawn
+again so that every training slice of one half of the set gets a generated image of its own
+kind (contrast x level bin x tumour), and SWD per pyramid level against that half is printed
+for the images as sampled and as drawn. If correcting the mix does not lower SWD, the gap
+is inside the images, not in how often each kind comes.
 """
 
 import argparse
@@ -32,6 +38,7 @@ from mri_gan.data.default import default_dataset_dir
 from mri_gan.data.files import scan_image_folder
 from mri_gan.data.phantom import CONTRASTS, MANIFEST
 from mri_gan.evaluation.folders import labelled_images
+from mri_gan.metrics.swd import sliced_wasserstein
 from mri_gan.model_source import Sampler, model_source
 from mri_gan.sampling import latent_vectors
 
@@ -163,6 +170,69 @@ def classifier_for(out: Path, fresh: int, epochs: int) -> tuple[FactorClassifier
     return classifier, {"accuracy": accuracy, "held_out": predicted}
 
 
+def kinds(factors: Factors, level_edges: np.ndarray) -> np.ndarray:
+    """One integer per image for its contrast x level bin x tumour cell."""
+    level_bin = np.digitize(factors.level, level_edges)
+    return (factors.contrast * (len(level_edges) + 1) + level_bin) * 2 + factors.tumour
+
+
+def matched_draw(candidate_kinds: np.ndarray, wanted_kinds: np.ndarray, rng) -> tuple[np.ndarray, int]:
+    """For each wanted kind the index of a candidate of that kind; a kind no candidate has gets any candidate.
+
+    Returns the indices and how many wanted kinds had no candidate (the draw is only as
+    matched as that count allows).
+    """
+    indices, missing = [], 0
+    for kind in wanted_kinds:
+        pool = np.flatnonzero(candidate_kinds == kind)
+        missing += not len(pool)
+        indices.append(rng.choice(pool) if len(pool) else rng.integers(len(candidate_kinds)))
+    return np.array(indices), missing
+
+
+def swd_halves(count: int, num: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint random halves of the training slices, of `num` // 2 each: the reference and real-vs-real."""
+    half = min(num, count) // 2
+    order = np.random.default_rng(FRESH_SEED).permutation(count)
+    return order[:half], order[half : 2 * half]
+
+
+def _levels(swd) -> dict:
+    return {**swd.per_level, "mean": swd.mean}
+
+
+def matched_swd(classifier, sampler, reference, reference_kinds, edges, num: int) -> dict:
+    """SWD per level against `reference`, of as many generated images as sampled and as drawn to its mix."""
+    candidates = sampler.images(latent_vectors(0, 12 * num, sampler.latent_dim))
+    drawn, missing = matched_draw(kinds(classifier.predict(candidates), edges), reference_kinds,
+                                  np.random.default_rng(0))  # fmt: skip
+    return {"kinds_without_candidate": missing,
+            "as_sampled": _levels(sliced_wasserstein(reference, candidates[: len(reference)])),
+            "matched_to_training_mix": _levels(sliced_wasserstein(reference, candidates[drawn]))}  # fmt: skip
+
+
+def _report_matched_swd(classifier, samplers, training_images, training, edges, rows, num) -> dict:
+    """Print and add to `rows` each model's `matched_swd`; returns the training halves' own SWD, the floor."""
+    reference_half, other_half = swd_halves(len(training_images), num)
+    baseline = _levels(sliced_wasserstein(training_images[reference_half], training_images[other_half]))
+    print(f"SWD x1e3 per level against {len(reference_half)} training slices")
+    _print_swd("training slices, the other half", "real vs real", baseline)
+    for model, sampler in samplers.items():
+        entry = matched_swd(classifier, sampler, training_images[reference_half],
+                            kinds(training, edges)[reference_half], edges, num)  # fmt: skip
+        rows[model]["swd"] = entry
+        for label in ("as_sampled", "matched_to_training_mix"):
+            _print_swd(model, label, entry[label])
+        if entry["kinds_without_candidate"]:
+            print(f"{'':>44} | {entry['kinds_without_candidate']} kinds had no generated image: drawn at random")
+    return baseline
+
+
+def _print_swd(name: str, label: str, levels: dict) -> None:
+    per_level = "  ".join(f"{size} px {value:.2f}" for size, value in levels.items() if size != "mean")
+    print(f"{name[-44:]:>44} | {label:>23} | {per_level} | mean {levels['mean']:.2f}")
+
+
 def _print_row(name: str, row: dict) -> None:
     contrast = " ".join(f"{share:.2f}" for share in row["shares"]["contrast"])
     level = " ".join(f"{share:.2f}" for share in row["shares"]["level"])
@@ -179,6 +249,8 @@ def main(argv=None) -> int:
     parser.add_argument("--num", type=int, default=1000, help="generated images per model (default 1,000)")
     parser.add_argument("--fresh", type=int, default=4000, help="fresh slices for the classifier (default 4,000)")
     parser.add_argument("--epochs", type=int, default=25, help="classifier training epochs (default 25)")
+    parser.add_argument("--matched-swd", action="store_true",
+                        help="also SWD per level of each generator's images drawn to the training mix")  # fmt: skip
     args = parser.parse_args(argv)
     if args.num < 1 or args.fresh < 16 or args.epochs < 1:
         parser.error(f"--num must be at least 1, --fresh at least 16 and --epochs at least 1; got {args.num}, "
@@ -186,7 +258,8 @@ def main(argv=None) -> int:
     samplers = {model: Sampler(model_source(model)) for model in args.model}  # a wrong --model fails before training
     args.out.mkdir(parents=True, exist_ok=True)
     classifier, held_out = classifier_for(args.out, args.fresh, args.epochs)
-    training = classifier.predict(phantom_images(default_dataset_dir())[0])
+    training_images = phantom_images(default_dataset_dir())[0]
+    training = classifier.predict(training_images)
     edges = level_edges(training.level)
     reference = shares(training, edges)
     sources = {"training slices": training, "fresh slices (held out)": held_out["held_out"]}
@@ -205,6 +278,9 @@ def main(argv=None) -> int:
     for name, row in rows.items():
         _print_row(name, row)
     report = {"accuracy": accuracy, "contrasts": list(CONTRASTS), "level_edges": edges.tolist(), "sources": rows}
+    if args.matched_swd:
+        report["swd_real_vs_real"] = _report_matched_swd(classifier, samplers, training_images, training, edges,
+                                                         rows, args.num)  # fmt: skip
     (args.out / "coverage.json").write_text(json.dumps(report, indent=1))
     return 0
 

@@ -49,3 +49,18 @@ def test_shares_and_total_variation():
     assert np.isclose(distance["level"], 0.8)
     assert np.isclose(distance["tumour"], 0.5)
     assert coverage.total_variation(reference_shares, reference_shares) == {"contrast": 0, "level": 0, "tumour": 0}
+
+
+def test_the_matched_draw_gives_each_wanted_kind_a_generated_image_of_that_kind():
+    coverage = load_script()
+    factors = coverage.Factors(contrast=np.array([0, 0, 3, 3]), level=np.array([10.0, 90.0, 10.0, 90.0]),
+                               tumour=np.array([0, 1, 0, 1]))  # fmt: skip
+    kinds = coverage.kinds(factors, level_edges=np.array([50.0]))
+    assert len(set(kinds.tolist())) == 4
+    candidates = np.repeat(kinds, [3, 1, 0, 2])  # the third kind has no candidate
+    wanted = np.concatenate([kinds, kinds[:2]])
+    drawn, missing = coverage.matched_draw(candidates, wanted, np.random.default_rng(0))
+    assert missing == 1
+    have_candidates = wanted != kinds[2]
+    assert (candidates[drawn[have_candidates]] == wanted[have_candidates]).all()
+    assert len(drawn) == len(wanted) and drawn.min() >= 0 and drawn.max() < len(candidates)
