@@ -255,6 +255,8 @@ def main(argv=None) -> int:
     if args.num < 1 or args.fresh < 16 or args.epochs < 1:
         parser.error(f"--num must be at least 1, --fresh at least 16 and --epochs at least 1; got {args.num}, "
                      f"{args.fresh} and {args.epochs}")  # fmt: skip
+    if args.matched_swd and args.num < 64:
+        parser.error(f"--matched-swd compares --num // 2 images per set; give --num 64 or more, got {args.num}")
     samplers = {model: Sampler(model_source(model)) for model in args.model}  # a wrong --model fails before training
     args.out.mkdir(parents=True, exist_ok=True)
     classifier, held_out = classifier_for(args.out, args.fresh, args.epochs)
