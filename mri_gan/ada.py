@@ -2,12 +2,20 @@
 
 Every image the discriminator sees, real or generated, goes through the same random
 pipeline, each operation applied with probability p: x-flip, integer translation (up to
-1/8 of the side), isotropic scaling (log2-normal, std 0.2), rotation (uniform within 15
+1/32 of the side), isotropic scaling (log2-normal, std 0.05), rotation (uniform within 5
 degrees), brightness (normal shift, std 0.2) and contrast (log2-normal factor, std 0.5).
 Colour hue, saturation and strong geometric distortions of the original are left out:
 MR slices are grayscale and anatomy should keep its shape. The geometric operations make
 one affine warp per image (bilinear), so the pipeline is differentiable and the
 generator's gradient passes through it.
+
+The geometric strengths are far below StyleGAN2-ADA's (translation up to 1/8 of the
+side, scaling std 0.2; this pipeline also rotated up to 15 degrees before): MR slices are
+framed alike, their heads differ by about a pixel in position and a tenth in size, and
+warps larger than that, on most of what the discriminator sees once p is high, hide those
+differences from it. With the larger warps the generated heads drifted in size and place
+(built-in set, 3 seeds, 200,000 images: SWD 2.74x the real-vs-real baseline against 2.10x,
+MS-SSIM 1.32x against 1.12x; experiments/README.md).
 
 What a warp uncovers at the borders is the image reflected, as StyleGAN2-ADA pads, not a
 constant: MR backgrounds carry a noise floor, and pure black borders on most real images
@@ -27,9 +35,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-MAX_TRANSLATION = 0.125  # of the side
-SCALE_STD = 0.2  # log2 units
-MAX_ROTATION = math.radians(15)
+MAX_TRANSLATION = 1 / 32  # of the side
+SCALE_STD = 0.05  # log2 units
+MAX_ROTATION = math.radians(5)
 BRIGHTNESS_STD = 0.2  # in [-1, 1] pixel units
 CONTRAST_STD = 0.5  # log2 units
 

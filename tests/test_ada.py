@@ -37,6 +37,21 @@ def test_warps_fill_the_uncovered_borders_from_the_image_not_with_black():
     np.testing.assert_allclose(corners, np.repeat(background[:, None], 4, axis=1), atol=1e-3)
 
 
+def test_warps_keep_a_head_within_a_couple_of_pixels_and_a_tenth_of_its_size():
+    size = 64
+    rows, cols = np.mgrid[0:size, 0:size]
+    disk = ((rows - 31.5) ** 2 + (cols - 31.5) ** 2 < 20**2).astype("float32")
+    x = tf.constant(np.broadcast_to((2 * disk - 1)[None, ..., None], (256, size, size, 1)).copy())
+    augmented = ada_augment(x, 1.0, keras.random.SeedGenerator(4)).numpy()[..., 0]
+    low, high = augmented.min(axis=(1, 2), keepdims=True), augmented.max(axis=(1, 2), keepdims=True)
+    head = (augmented > (low + high) / 2).astype("float32")  # brightness and contrast change the levels, not the shape
+    area = head.sum(axis=(1, 2))
+    centre_row = (head * rows).sum(axis=(1, 2)) / area
+    centre_col = (head * cols).sum(axis=(1, 2)) / area
+    assert np.hypot(centre_row - 31.5, centre_col - 31.5).max() <= 2 * np.sqrt(2) + 0.1
+    assert np.abs(np.log2(area / disk.sum())).max() < 0.4  # std 0.05 in log2 of the side: 0.1 of the area
+
+
 def test_each_share_of_images_follows_p():
     x = images(400)
     changed = np.abs(ada_augment(x, 0.2, keras.random.SeedGenerator(3)).numpy() - x.numpy()).max(axis=(1, 2, 3)) > 1e-4
