@@ -19,10 +19,18 @@ images beside real ones and the final generator as `generator.keras`, which `pyt
 mri_gan.evaluate --model OUT/generator.keras` measures in full. `--keep-generators` also keeps
 the generator of every check (`generator_IMAGES.keras`), for measuring the curve afterwards
 with other tools (e.g. `experiments/phantom_coverage.py` on the built-in set).
+
+The whole training state is checkpointed at every check (`OUT/checkpoints`), so a curve can
+be carried further: the same command with a larger `--images` and `--resume` continues from
+the last check (networks, optimizers, ADA's p, the training clock; the data order starts its
+sequence afresh) and appends to `curve.csv`. The arguments a curve started with are kept in
+`OUT/curve_arguments.json`; a resume with other ones is refused, as is a new curve into an
+`--out` that already holds one.
 """
 
 import argparse
 import csv
+import json
 import math
 import sys
 import time
@@ -34,6 +42,7 @@ import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before 
 import keras
 import numpy as np
 
+from mri_gan.callbacks.checkpoint import Checkpoint
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.evaluation import discriminator_probabilities, evaluate_images
@@ -47,7 +56,9 @@ from mri_gan.metrics.classifier import real_fake_scores
 from mri_gan.precision import choose_precision
 from mri_gan.run_directory import RunDirectory
 from mri_gan.training import build_gan
+from mri_gan.training_state import TrainingState
 
+ARGUMENTS = "curve_arguments.json"
 COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc",
            "d_roc_auc_held_out", "ada_p")  # fmt: skip
 
@@ -69,6 +80,11 @@ class QualityCurve(keras.callbacks.Callback):
         self.stop_at_swd_ratio, self.max_seconds = stop_at_swd_ratio, max_seconds
         self.train_seconds = 0.0
         self.rows: list[dict] = []
+
+    def continue_from(self, rows: list[dict], images_seen: int) -> None:
+        """Carry on an earlier curve whose training state was restored at `images_seen`."""
+        self.rows = [row for row in rows if row["images_seen"] <= images_seen]
+        self.train_seconds = 60 * self.rows[-1]["minutes"] if self.rows else 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -119,6 +135,13 @@ class QualityCurve(keras.callbacks.Callback):
         return scores.roc_auc
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a `curve.csv`, with the types `QualityCurve` writes them in."""
+    with path.open(newline="") as handle:
+        return [{name: (int(value) if name in ("images_seen", "possible_copies") else float(value))
+                 for name, value in row.items()} for row in csv.DictReader(handle)]  # fmt: skip
+
+
 def plot_curve(rows: list[dict], path: Path, title: str) -> None:
     import matplotlib
 
@@ -145,8 +168,9 @@ def plot_curve(rows: list[dict], path: Path, title: str) -> None:
 
 def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, images: int,
                 stop_at_swd_ratio=None, max_seconds=math.inf,
-                keep_generators: bool = False) -> QualityCurve:  # fmt: skip
-    """Train `config` on `folder` for `images` training images, measuring every `every_images`."""
+                keep_generators: bool = False, resume: bool = False) -> QualityCurve:  # fmt: skip
+    """Train `config` on `folder` for `images` training images, measuring every `every_images`;
+    with `resume`, from the training state and rows of the curve already in `out`."""
     keras.utils.set_random_seed(config.train.seed)
     config.data.path = str(folder)
     scan = hold_out(RunDirectory(out), config.data.scan(), config.data.holdout, config.train.seed)
@@ -161,10 +185,33 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
                          out / "curve.csv", stop_at_swd_ratio, max_seconds, held_out,
                          out if keep_generators else None)  # fmt: skip
     gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
-    gan.fit(dataset, epochs=math.ceil(images / per_epoch), callbacks=[curve], verbose=0, shuffle=False)
+    state = TrainingState(gan, RunDirectory(out).checkpoints, max_to_keep=1)
+    initial_epoch = state.restore_latest() if resume else 0
+    if initial_epoch:
+        curve.continue_from(read_rows(out / "curve.csv"), initial_epoch * per_epoch)
+    gan.fit(dataset, epochs=math.ceil(images / per_epoch), initial_epoch=initial_epoch,
+            callbacks=[curve, Checkpoint(state, every=curve.every_epochs)], verbose=0, shuffle=False)  # fmt: skip
     save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
     gan.sampling_generator.save(out / "generator.keras")
     return curve
+
+
+def check_resumable(p: argparse.ArgumentParser, out: Path, arguments: dict, resume: bool) -> None:
+    """Refuse, as a usage error, to overwrite a curve or to continue one with other arguments."""
+    if not resume:
+        if (out / "curve.csv").exists():
+            p.error(f"{out} already holds a curve (curve.csv); add --resume and a larger --images to carry it "
+                    "further, or give a new --out.")  # fmt: skip
+        return
+    if not RunDirectory(out).has_checkpoint() or not (out / ARGUMENTS).is_file():
+        p.error(f"--resume: {out} holds no curve to continue (no checkpoints/ and {ARGUMENTS}); curves started "
+                "before the script checkpointed cannot be continued. Leave out --resume to start one.")  # fmt: skip
+    recorded = json.loads((out / ARGUMENTS).read_text())
+    changed = {key: (recorded.get(key), value) for key, value in arguments.items() if recorded.get(key) != value}
+    if changed:
+        differences = "; ".join(f"{key} was {old!r}, now {new!r}" for key, (old, new) in changed.items())
+        p.error(f"--resume: {out} was started with other arguments ({differences}). Only --images may change; "
+                "give the arguments it started with, or a new --out.")  # fmt: skip
 
 
 def main(argv=None) -> int:
@@ -179,14 +226,21 @@ def main(argv=None) -> int:
     p.add_argument("--every", type=int, default=50_000, help="training images between measurements")
     p.add_argument("--keep-generators", action="store_true",
                    help="also save the generator of every check as generator_IMAGES.keras")  # fmt: skip
+    p.add_argument("--resume", action="store_true",
+                   help="continue the curve in --out from its last check (same arguments, more --images)")  # fmt: skip
     args = p.parse_args(own)
     folder = args.data or default_dataset_dir()
+    arguments = {"data": str(folder), "config": str(args.config) if args.config else None, "every": args.every,
+                 "fit_flags": fit_flags}  # fmt: skip
+    check_resumable(p, args.out, arguments, args.resume)
     config_flags = ["--config", str(args.config)] if args.config else []
     config, _ = resolve(fit_parser().parse_args([*config_flags, "--data", str(folder), *fit_flags,
                                                  "--out", str(args.out / "unused")]))  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / ARGUMENTS).write_text(json.dumps(arguments, indent=1))
     print(f"CPU: {read_cpu().describe()}; precision {choose_precision(config.train.precision).describe()}")
-    curve = train_curve(folder, config, args.out, args.every, args.images, keep_generators=args.keep_generators)
+    curve = train_curve(folder, config, args.out, args.every, args.images, keep_generators=args.keep_generators,
+                        resume=args.resume)  # fmt: skip
     title = f"{args.config.name if args.config else 'defaults'} {' '.join(fit_flags)} on {folder.name}"
     plot_curve(curve.rows, args.out / "curve.png", title)
     print(f"Curve: {args.out / 'curve.csv'}, {args.out / 'curve.png'}")
