@@ -204,7 +204,7 @@ def check_resumable(p: argparse.ArgumentParser, out: Path, arguments: dict, resu
                     "further, or give a new --out.")  # fmt: skip
         return
     if not RunDirectory(out).has_checkpoint() or not (out / ARGUMENTS).is_file():
-        p.error(f"--resume: {out} holds no curve to continue (no checkpoints/ and {ARGUMENTS}); curves started "
+        p.error(f"--resume: {out} holds no curve to continue (it needs checkpoints/ and {ARGUMENTS}); curves started "
                 "before the script checkpointed cannot be continued. Leave out --resume to start one.")  # fmt: skip
     recorded = json.loads((out / ARGUMENTS).read_text())
     changed = {key: (recorded.get(key), value) for key, value in arguments.items() if recorded.get(key) != value}
