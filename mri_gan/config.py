@@ -203,6 +203,9 @@ class TrainConfig:
                                     metavar="X", group=BEYOND)  # fmt: skip
     r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", at_least=0, metavar="GAMMA",
                              group=BEYOND)  # fmt: skip
+    r1_interval: int = option(1, "discriminator steps between R1 penalties, each weighted that much more "
+                              "(StyleGAN2's lazy regularization, e.g. 16: a faster step; 1: every step)",
+                              at_least=1, metavar="N", group=BEYOND)  # fmt: skip
     class_loss: float = option(0.0, "AC-GAN class loss weight, e.g. 1 (conditional runs; 0: off): a class head "
                                "on D learns the real classes and G is trained to be classified as its label",
                                at_least=0, metavar="WEIGHT", group=BEYOND)  # fmt: skip

@@ -32,7 +32,7 @@ from mri_gan.ada import AdaController, ada_augment
 from mri_gan.augment import ADAPTIVE, diff_augment, parse_policy
 from mri_gan.config import check_option
 from mri_gan.errors import ConfigError
-from mri_gan.losses import class_cross_entropy, loss_spec, r1_penalty
+from mri_gan.losses import class_cross_entropy, lazy_r1_penalty, loss_spec
 from mri_gan.models.contract import FEATURES
 from mri_gan.precision import needs_loss_scaling
 from mri_gan.sampling import latent_vectors, to_uint8
@@ -57,6 +57,10 @@ class DCGAN(keras.Model):
     The dataset may yield images or (images, labels); a conditional model (networks from
     `build_generator(..., num_classes=2)`, and `num_classes=2` here) needs labels.
 
+    `r1_gamma` > 0 adds gamma / 2 times the R1 penalty on the augmented real images to the
+    discriminator's loss; with `r1_interval` N > 1 it is added, N times as heavy, only at
+    every N-th discriminator step (lazy regularization), which saves most of its cost.
+
     `class_loss` > 0 (conditional models) adds `class_head`, a dense layer from the
     discriminator's features to class logits, trained with the discriminator on the real
     images' labels; the generator's loss adds `class_loss` times the cross-entropy of its
@@ -77,6 +81,7 @@ class DCGAN(keras.Model):
         loss: str = "bce",
         label_smoothing: float = 0.0,
         r1_gamma: float = 0.0,
+        r1_interval: int = 1,
         ema_decay: float = 0.0,
         num_classes: int = 0,
         ada_target: float = 0.6,
@@ -88,13 +93,14 @@ class DCGAN(keras.Model):
         check_option("train", "label_smoothing", label_smoothing)
         check_option("train", "ema_decay", ema_decay)
         check_option("train", "r1_gamma", r1_gamma)
+        check_option("train", "r1_interval", r1_interval)
         self.augment_policy = parse_policy(augment)
         self.ada = AdaController(ada_target, speed_images=ada_speed_images) if ADAPTIVE in self.augment_policy else None
         self.adversarial_loss = loss_spec(loss)
         if label_smoothing and not self.adversarial_loss.label_smoothing:
             raise ConfigError(f"label smoothing does not apply to the {loss!r} loss")
         self.real_label = 1.0 - label_smoothing
-        self.r1_gamma = r1_gamma
+        self.r1_gamma, self.r1_interval = r1_gamma, r1_interval
         self.generator = generator
         self.discriminator = discriminator
         self.num_classes = num_classes
@@ -188,7 +194,8 @@ class DCGAN(keras.Model):
                 if self.class_head is not None:
                     d_loss += self.class_loss * class_cross_entropy(labels, real_classes)
                 if self.r1_gamma:
-                    d_loss += 0.5 * self.r1_gamma * r1_penalty(critic, augmented_real)
+                    step = self.d_optimizer.iterations
+                    d_loss += 0.5 * self.r1_gamma * lazy_r1_penalty(critic, augmented_real, step, self.r1_interval)
                 if self.adversarial_loss.penalty is not None:
                     penalty = self.adversarial_loss.penalty(critic, augmented_real, augmented_fake, self.seed_generator)
                     d_loss += self.adversarial_loss.penalty_weight * penalty

@@ -115,7 +115,10 @@ def test_penalties_and_smoothing_change_the_discriminator_loss_by_their_own_term
     plain = float(options_gan(seed=3).train_step(real)["d_loss"])
     penalised = float(options_gan(seed=3, r1_gamma=10.0).train_step(real)["d_loss"])
     smoothed = float(options_gan(seed=3, label_smoothing=0.1).train_step(real)["d_loss"])
+    lazy = options_gan(seed=3, r1_gamma=10.0, r1_interval=4)
+    lazy_first = float(lazy.train_step(real)["d_loss"])
     assert penalised > plain  # + gamma / 2 * ||grad D(x)||^2, which is positive
+    assert lazy_first - plain == pytest.approx(4 * (penalised - plain), rel=1e-3)  # step 0 is due, 4x the weight
     assert smoothed != pytest.approx(plain, rel=1e-6)
     assert options_gan(seed=3, loss="wgan-gp").adversarial_loss.penalty_weight == 10.0
     assert options_gan().adversarial_loss.penalty_weight == 0.0
@@ -128,6 +131,8 @@ def test_bad_option_values_are_refused_by_name():
         options_gan(loss="fancy")
     with pytest.raises(ValueError, match="-1"):
         options_gan(r1_gamma=-1.0)
+    with pytest.raises(ValueError, match=r"r1_interval.*0"):
+        options_gan(r1_gamma=1.0, r1_interval=0)
 
 
 def test_spectral_norm_wraps_the_discriminator_layers_and_replaces_its_batch_norm():

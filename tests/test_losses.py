@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.losses import LOSSES, gradient_penalty, loss_spec, r1_penalty
+from mri_gan.losses import LOSSES, gradient_penalty, lazy_r1_penalty, loss_spec, r1_penalty
 
 REAL = np.array([[2.0], [-1.0]], "float32")
 FAKE = np.array([[0.0], [3.0]], "float32")
@@ -81,3 +81,33 @@ def test_r1_penalty_has_a_gradient_for_the_critic_weights():
     with tf.GradientTape() as tape:
         penalty = r1_penalty(critic, tf.ones((1, 2, 2, 1)))
     assert float(tape.gradient(penalty, weight)) == pytest.approx(2 * 2.0 * 4)  # d(4 w^2)/dw
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_lazy_r1_is_interval_times_r1_on_due_steps_and_zero_between(compiled):
+    real = tf.ones((2, 2, 2, 1))
+
+    def lazy(step):
+        return lazy_r1_penalty(linear_critic, real, step, 4)
+
+    lazy = tf.function(lazy) if compiled else lazy
+    every_step = float(r1_penalty(linear_critic, real))
+    values = [float(lazy(tf.constant(step, tf.int64))) for step in range(9)]
+    assert values == pytest.approx([4 * every_step if step % 4 == 0 else 0.0 for step in range(9)])
+    assert float(lazy_r1_penalty(linear_critic, real, tf.constant(7, tf.int64), 1)) == pytest.approx(every_step)
+
+
+def test_lazy_r1_passes_its_gradient_to_the_critic_weights_on_due_steps_only():
+    weight = tf.Variable(2.0)
+
+    def critic(images):
+        return tf.reduce_sum(weight * images, axis=[1, 2, 3])[:, None]
+
+    @tf.function
+    def gradient(step):
+        with tf.GradientTape() as tape:
+            penalty = lazy_r1_penalty(critic, tf.ones((1, 2, 2, 1)), step, 16)
+        return tape.gradient(penalty, weight)
+
+    assert float(gradient(tf.constant(32, tf.int64))) == pytest.approx(16 * 2 * 2.0 * 4)
+    assert float(gradient(tf.constant(33, tf.int64))) == 0.0
