@@ -19,6 +19,18 @@ def test_the_papers_table_1_loads(tmp_path):
     assert (config.train.lr, config.train.beta_1, config.model.width) == (2e-4, 0.5, 64)
 
 
+def test_the_small_data_recipe_loads_with_its_settings_and_flags_override_it(tmp_path):
+    from pathlib import Path
+
+    recipe = Path(__file__).parents[1] / "experiments" / "small_data.toml"
+    config = RunConfig.from_toml(recipe).validate()
+    assert (config.model.resolution, config.model.width, config.train.batch_size) == (64, 32, 32)
+    assert (config.train.augment, config.train.ada_kimg, config.data.mirror) == ("ada", 20, True)
+    assert (config.train.r1_gamma, config.train.r1_interval) == (0.05, 16)
+    overridden, _ = resolved("--config", str(recipe), "--epochs", "7", "--r1-interval", "1", "--out", str(tmp_path))
+    assert (overridden.train.epochs, overridden.train.r1_interval, overridden.data.mirror) == (7, 1, True)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
