@@ -58,6 +58,22 @@ def test_the_monitor_ranks_higher_agreement_as_better():
     assert monitor._score({LABEL_AGREEMENT: 0.9}) < monitor._score({LABEL_AGREEMENT: 0.5})
 
 
+def test_the_monitor_ranks_a_collapsed_check_after_any_varied_one_however_well_it_agrees():
+    real, labels = two_classes(16, seed=0)
+    monitor = QualityMonitor(real, labels=labels, keep_best=LABEL_AGREEMENT)
+    varied = monitor.real_values["ms_ssim"]
+    collapsed = 1.0 - 0.4 * (1.0 - varied)  # 40% of the real diversity: evaluate's "likely mode collapse"
+    one_slice_per_class = monitor._rank({LABEL_AGREEMENT: 1.0, "ms_ssim": collapsed})
+    assert one_slice_per_class[0] and not monitor._rank({LABEL_AGREEMENT: 0.5, "ms_ssim": varied})[0]
+    assert monitor._rank({LABEL_AGREEMENT: 0.5, "ms_ssim": varied}) < one_slice_per_class
+    assert monitor._rank({LABEL_AGREEMENT: 0.9, "ms_ssim": varied}) < monitor._rank(
+        {LABEL_AGREEMENT: 0.5, "ms_ssim": varied}
+    )
+    assert monitor._rank({LABEL_AGREEMENT: 0.9, "ms_ssim": collapsed}) < monitor._rank(
+        {LABEL_AGREEMENT: 0.5, "ms_ssim": collapsed}
+    )
+
+
 def test_label_agreement_needs_a_conditional_run():
     real, _ = two_classes(16, seed=0)
     with pytest.raises(ValueError, match="conditional run"):

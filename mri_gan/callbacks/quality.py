@@ -22,6 +22,7 @@ from mri_gan.errors import ConfigError
 from mri_gan.export import export_generator
 from mri_gan.grids import save_figure
 from mri_gan.label_classifier import label_agreement_tracking
+from mri_gan.metrics.diversity import Diversity
 from mri_gan.metrics.registry import LABEL_AGREEMENT, MEASURES, selectable_measures
 from mri_gan.sampling import latent_vectors, to_uint8
 
@@ -38,7 +39,10 @@ class QualityMonitor(keras.callbacks.Callback):
     are generated from fixed latent vectors. Put it before CSVLogger/TensorBoard in the
     callback list so they record the values. With `best_dir`, the generator is exported
     there whenever `keep_best` improves (lowest SWD, or MS-SSIM closest to the real
-    sample's), and `best.json` beside it says at which epoch. For a conditional model
+    sample's), and `best.json` beside it says at which epoch. A check whose samples look
+    collapsed (`evaluate`'s "likely mode collapse": less than half the real sample's MS-SSIM
+    diversity) ranks after every check that does not, whatever its score: label agreement in
+    particular is highest for a generator that makes one typical slice per class. For a conditional model
     give the sample's `labels`: each generated image then has its real counterpart's class, and
     the worst class's label agreement (`label_agreement`, from three small classifiers trained
     once on the sample, about 12 s on two cores) is tracked too and can pick the best generator.
@@ -72,7 +76,7 @@ class QualityMonitor(keras.callbacks.Callback):
         self.real_values = {name: tracking.real_value(self.real, seed)
                             for name, tracking in self.tracked.items() if tracking.real_value}  # fmt: skip
         self.history: dict[str, list] = {"epoch": [], **{name: [] for name in self.tracked}}
-        self.best: float | None = None
+        self.best: tuple[bool, float] | None = None
 
     def _track_label_agreement(self, labels: np.ndarray, keep_best: str, seed: int) -> None:
         """Add `label_agreement`, whose judges need at least two classes in the sample."""
@@ -95,12 +99,12 @@ class QualityMonitor(keras.callbacks.Callback):
                 for row in csv.DictReader(handle):
                     self._record_row(row)
         if self.best_dir and self._best_json.is_file():
-            self.best = self._saved_best_score()
+            self.best = self._saved_best_rank()
 
-    def _saved_best_score(self) -> float | None:
-        """The score of the best generator an earlier part of the run kept (None if its record is unreadable)."""
+    def _saved_best_rank(self) -> tuple[bool, float] | None:
+        """The rank of the best generator an earlier part of the run kept (None if its record is unreadable)."""
         try:
-            return self._score(json.loads(self._best_json.read_text()))
+            return self._rank(json.loads(self._best_json.read_text()))
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -143,12 +147,18 @@ class QualityMonitor(keras.callbacks.Callback):
             return abs(value - self.real_values[self.keep_best])
         return -value if self.tracked[self.keep_best].higher_is_better else value
 
+    def _rank(self, values) -> tuple[bool, float]:
+        """Lower is better: whether the samples look collapsed, then `_score`."""
+        real_ms_ssim, ms_ssim = self.real_values.get("ms_ssim"), values.get("ms_ssim")
+        known = real_ms_ssim is not None and ms_ssim is not None
+        return known and Diversity(real_ms_ssim, ms_ssim).likely_mode_collapse, self._score(values)
+
     def _keep_if_best(self, epoch: int, values) -> None:
-        score = self._score(values)
-        if self.best_dir is None or not math.isfinite(score) or (self.best is not None and score >= self.best):
+        rank = self._rank(values)
+        if self.best_dir is None or not math.isfinite(rank[1]) or (self.best is not None and rank >= self.best):
             return
         if finite_weights(self.model.sampling_generator) and self._export_best(epoch, values):
-            self.best = score
+            self.best = rank
 
     @warn_on_failure("the best generator")
     def _export_best(self, epoch: int, values) -> bool:
