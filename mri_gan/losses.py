@@ -141,9 +141,9 @@ def lazy_r1_penalty(critic, real, step, interval: int):
     """R1 times `interval` at every `interval`-th step (`step` divisible by it), 0 at the others.
 
     StyleGAN2's lazy regularization (Karras et al. 2020): the penalty's double backward
-    pass costs about as much as the rest of the discriminator's update, and applying it
-    that much less often, with that much more weight, trains as well at a fraction of
-    the cost. `interval` 1 is R1 at every step.
+    pass was 40% of the small-data recipe's step here, and applied that much less often,
+    with that much more weight, it trained as well per image (experiments/README.md,
+    "Lazy R1"). `interval` 1 is R1 at every step.
     """
     if interval == 1:
         return r1_penalty(critic, real)
