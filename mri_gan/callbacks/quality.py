@@ -42,8 +42,8 @@ class QualityMonitor(keras.callbacks.Callback):
     sample's), and `best.json` beside it says at which epoch. A check whose samples look
     collapsed (`evaluate`'s "likely mode collapse": less than half the real sample's MS-SSIM
     diversity) ranks after every check that does not, whatever its score: label agreement in
-    particular is highest for a generator that makes one typical slice per class. For a conditional model
-    give the sample's `labels`: each generated image then has its real counterpart's class, and
+    particular is highest for a generator that makes one typical slice per class. For a
+    conditional model give the sample's `labels`: each generated image then has its real counterpart's class, and
     the worst class's label agreement (`label_agreement`, from three small classifiers trained
     once on the sample, about 12 s on two cores) is tracked too and can pick the best generator.
     With `history_csv` (the run's CSVLogger file), a resumed run continues the plot from the
