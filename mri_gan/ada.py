@@ -27,6 +27,11 @@ and lowers it when it does not. The overfitting signal is r_t = E[sign(D(x_real)
 share of real images the discriminator is sure of, measured over a few steps; p moves
 toward keeping r_t at the target (0.6 in the paper) by a step that lets it go from 0 to
 1 in `speed_images` training images.
+
+On a few hundred MR slices even p = 1 leaves the discriminator sure of nearly every real
+image (ADA's adaptive part idle). Adaptive pseudo augmentation (`pseudo_augment`, Jiang et
+al. 2021) then adds a second controller with its own p: that share of the real batch is
+replaced by generated images labelled real.
 """
 
 import math
@@ -107,20 +112,22 @@ class AdaController:
 
     Every `interval` steps: r_t = mean of sign(D(real) - decision point) over those steps;
     p += sign(r_t - target) * batch * interval / speed_images, kept in [0, 1].
+
+    `name` prefixes the variables ("ada_p", ...): a second controller (`apa`) keeps its own.
     """
 
-    def __init__(self, target: float = 0.6, interval: int = 4, speed_images: int = 100_000):
+    def __init__(self, target: float = 0.6, interval: int = 4, speed_images: int = 100_000, name: str = "ada"):
         if not 0 < target < 1:
             raise ValueError(f"the ADA target must be in (0, 1), got {target}")
-        self.target, self.interval, self.speed_images = target, interval, speed_images
-        self.p = keras.Variable(0.0, trainable=False, name="ada_p", aggregation="only_first_replica")
-        self.signal = keras.Variable(0.0, trainable=False, name="ada_signal", aggregation="mean")
+        self.target, self.interval, self.speed_images, self.name = target, interval, speed_images, name
+        self.p = keras.Variable(0.0, trainable=False, name=f"{name}_p", aggregation="only_first_replica")
+        self.signal = keras.Variable(0.0, trainable=False, name=f"{name}_signal", aggregation="mean")
         self.steps = keras.Variable(
-            0, dtype="int32", trainable=False, name="ada_steps", aggregation="only_first_replica"
+            0, dtype="int32", trainable=False, name=f"{name}_steps", aggregation="only_first_replica"
         )
 
     def variables(self) -> dict[str, keras.Variable]:
-        return {"ada_p": self.p, "ada_signal": self.signal, "ada_steps": self.steps}
+        return {f"{self.name}_p": self.p, f"{self.name}_signal": self.signal, f"{self.name}_steps": self.steps}
 
     def update(self, real_logits, decision_logit: float, global_batch) -> None:
         """Add this step's overfitting signal; every `interval` steps, move p and start a new window."""
@@ -137,3 +144,15 @@ class AdaController:
             return 0
 
         tf.cond(self.steps >= self.interval, adjust, lambda: 0)
+
+
+def pseudo_augment(real, fake, p, seed_generator):
+    """Adaptive pseudo augmentation (APA, Jiang et al. 2021): each real image, with probability p, swapped
+    for a generated one that the discriminator is told is real.
+
+    When even full augmentation leaves the discriminator sure of every real image (ADA's p
+    at 1), this deceives it in proportion to how much it overfits, instead of letting it
+    memorise the few real images.
+    """
+    swapped = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), seed=seed_generator) < ops.cast(p, "float32")
+    return ops.where(swapped, ops.cast(fake, real.dtype), real)

@@ -7,7 +7,8 @@ the discriminator from memorising without changing what the generator must produ
 
 Policies, joined by commas: `color` (brightness and contrast), `translation` (shift by
 up to 1/8 of the side, filling with black) and `cutout` (a black square of half the
-side); `ada` adds adaptive discriminator augmentation (`mri_gan.ada`), applied after these.
+side); `ada` adds adaptive discriminator augmentation (`mri_gan.ada`), applied after these, and
+`apa` adaptive pseudo augmentation (generated images shown to the discriminator as real).
 Images are in [-1, 1] with a black (-1) background, as the pipeline makes them.
 """
 
@@ -15,7 +16,8 @@ import keras
 from keras import ops
 
 ADAPTIVE = "ada"
-POLICIES = ("color", "translation", "cutout", ADAPTIVE)
+PSEUDO = "apa"
+POLICIES = ("color", "translation", "cutout", ADAPTIVE, PSEUDO)
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
@@ -28,9 +30,10 @@ def parse_policy(policy: str) -> tuple[str, ...]:
 
 
 def diff_augment(images, policy: tuple[str, ...], seed_generator):
-    """Apply each DiffAugment operation of `policy` (not `ada`, which has its own p), with its own draw per image."""
+    """Apply each DiffAugment operation of `policy` (not `ada` or `apa`, which have their own p), with its own draw
+    per image."""
     for name in policy:
-        if name != ADAPTIVE:
+        if name not in (ADAPTIVE, PSEUDO):
             images = AUGMENTATIONS[name](images, seed_generator)
     return images
 

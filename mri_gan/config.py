@@ -193,11 +193,12 @@ class TrainConfig:
                             "capability >= 8.0, else float32; mixed: bfloat16 on CPUs, float16 on GPUs",
                             choices=PRECISIONS)  # fmt: skip
     augment: str = option("", 'DiffAugment policy, e.g. "translation,cutout", and/or "ada" (adaptive '
-                          'discriminator augmentation); "none": off', metavar="POLICY", group=BEYOND)  # fmt: skip
-    ada_target: float = option(0.6, "ADA: the overfitting signal E[sign(D(real))] that p keeps to", above=0, below=1,
-                               metavar="R", group=BEYOND)  # fmt: skip
-    ada_kimg: int = option(100, "ADA: thousands of training images for p to go from 0 to 1", at_least=1, metavar="K",
-                           group=BEYOND)  # fmt: skip
+                          'discriminator augmentation) and "apa" (adaptive pseudo augmentation: generated images '
+                          'shown as real); "none": off', metavar="POLICY", group=BEYOND)  # fmt: skip
+    ada_target: float = option(0.6, "ADA and APA: the overfitting signal E[sign(D(real))] that p keeps to",
+                               above=0, below=1, metavar="R", group=BEYOND)  # fmt: skip
+    ada_kimg: int = option(100, "ADA and APA: thousands of training images for p to go from 0 to 1", at_least=1,
+                           metavar="K", group=BEYOND)  # fmt: skip
     loss: str = option("bce", "adversarial loss (default bce, the paper's)", choices=tuple(LOSSES), group=BEYOND)
     label_smoothing: float = option(0.0, "one-sided: real target 1 - X (bce, lsgan)", at_least=0, below=1,
                                     metavar="X", group=BEYOND)  # fmt: skip

@@ -28,8 +28,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from mri_gan.ada import AdaController, ada_augment
-from mri_gan.augment import ADAPTIVE, diff_augment, parse_policy
+from mri_gan.ada import AdaController, ada_augment, pseudo_augment
+from mri_gan.augment import ADAPTIVE, PSEUDO, diff_augment, parse_policy
 from mri_gan.config import check_option
 from mri_gan.errors import ConfigError
 from mri_gan.losses import class_cross_entropy, lazy_r1_penalty, loss_spec
@@ -96,6 +96,8 @@ class DCGAN(keras.Model):
         check_option("train", "r1_interval", r1_interval)
         self.augment_policy = parse_policy(augment)
         self.ada = AdaController(ada_target, speed_images=ada_speed_images) if ADAPTIVE in self.augment_policy else None
+        self.apa = (AdaController(ada_target, speed_images=ada_speed_images, name="apa")
+                    if PSEUDO in self.augment_policy else None)  # fmt: skip
         self.adversarial_loss = loss_spec(loss)
         if label_smoothing and not self.adversarial_loss.label_smoothing:
             raise ConfigError(f"label smoothing does not apply to the {loss!r} loss")
@@ -123,6 +125,7 @@ class DCGAN(keras.Model):
         self.resolution = int(generator.outputs[0].shape[1])
         self.seed_generator = keras.random.SeedGenerator(seed)
         logged = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", *(("ada_p",) if self.ada else ()),
+                  *(("apa_p",) if self.apa else ()),
                   *(("class_accuracy",) if class_loss else ()))  # fmt: skip
         self.trackers = {name: keras.metrics.Mean(name=name) for name in logged}
         self.built = True  # both networks are built; nothing to infer from the data (fit under a strategy asks)
@@ -186,7 +189,9 @@ class DCGAN(keras.Model):
 
             # Discriminator update: real and generated batches in separate passes.
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                augmented_real = self.augment(real)
+                shown_real = real if self.apa is None else pseudo_augment(real, ops.stop_gradient(fake), self.apa.p,
+                                                                           self.seed_generator)  # fmt: skip
+                augmented_real = self.augment(shown_real)
                 augmented_fake = self.augment(ops.stop_gradient(fake))
                 real_logits, real_classes = judge(augmented_real)
                 fake_logits = critic(augmented_fake)
@@ -202,8 +207,9 @@ class DCGAN(keras.Model):
                 scaled_d_loss = self.d_optimizer.scale_loss(d_loss / replicas)
             d_weights = self.critic_network.trainable_weights
             d_grads = d_tape.gradient(scaled_d_loss, d_weights)
-            if self.ada is not None:
-                self.ada.update(real_logits, self.adversarial_loss.decision_logit, ops.shape(real)[0] * replicas)
+            for controller in (self.ada, self.apa):
+                if controller is not None:
+                    controller.update(real_logits, self.adversarial_loss.decision_logit, ops.shape(real)[0] * replicas)
             self.d_optimizer.apply(d_grads, d_weights)
 
             # Generator update: the same generated batch through the updated discriminator.
@@ -227,6 +233,8 @@ class DCGAN(keras.Model):
         self.trackers["d_accuracy"].update_state(ops.concatenate([real_correct, fake_correct], axis=0))
         if self.ada is not None:
             self.trackers["ada_p"].update_state(self.ada.p)
+        if self.apa is not None:
+            self.trackers["apa_p"].update_state(self.apa.p)
         if self.class_head is not None:
             predicted = ops.cast(ops.argmax(judged_classes, axis=-1), "int32")
             self.trackers["class_accuracy"].update_state(ops.cast(predicted == labels, "float32"))

@@ -45,6 +45,7 @@ class TrainingState:
         self.optional = {
             **({"ema_generator": gan.ema_generator} if gan.ema_generator is not None else {}),
             **(gan.ada.variables() if gan.ada is not None else {}),
+            **(gan.apa.variables() if gan.apa is not None else {}),
         }
         self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)

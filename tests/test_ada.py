@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.ada import AdaController, ada_augment
+from mri_gan.ada import AdaController, ada_augment, pseudo_augment
 from mri_gan.gan import DCGAN
 from mri_gan.models import build_discriminator, build_generator
 
@@ -103,3 +103,49 @@ def test_a_gan_with_ada_logs_p_trains_and_checkpoints_it(tmp_path):
     restored = gan()
     assert TrainingState(restored, tmp_path).restore_latest() == 1
     assert float(restored.ada.p.numpy()) == 0.375
+
+
+def test_pseudo_augment_swaps_whole_images_for_generated_ones_with_probability_p():
+    real, fake = tf.fill((400, 4, 4, 1), 0.5), tf.fill((400, 4, 4, 1), -0.25)
+    np.testing.assert_array_equal(pseudo_augment(real, fake, 0.0, keras.random.SeedGenerator(0)).numpy(), real.numpy())
+    np.testing.assert_array_equal(pseudo_augment(real, fake, 1.0, keras.random.SeedGenerator(0)).numpy(), fake.numpy())
+    shown = pseudo_augment(real, fake, 0.25, keras.random.SeedGenerator(1)).numpy()
+    swapped = (shown == -0.25).all(axis=(1, 2, 3))
+    assert (swapped | (shown == 0.5).all(axis=(1, 2, 3))).all()  # never a blend
+    assert 0.18 < swapped.mean() < 0.32
+
+
+def test_a_gan_with_apa_keeps_its_own_p_and_checkpoints_it(tmp_path):
+    from mri_gan.training_state import TrainingState
+
+    def gan():
+        keras.utils.set_random_seed(0)
+        model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="ada,apa",
+                      ada_speed_images=64)  # fmt: skip
+        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+        return model
+
+    trained = gan()
+    logs = {}
+    for _ in range(8):
+        logs = trained.train_step(images(16).numpy())
+    assert float(logs["apa_p"]) > 0  # a fresh discriminator separates at once: the signal is above 0.6
+    trained.ada.p.assign(0.375)
+    trained.apa.p.assign(0.125)
+    TrainingState(trained, tmp_path).save(epoch=1)
+    restored = gan()
+    assert TrainingState(restored, tmp_path).restore_latest() == 1
+    assert (float(restored.ada.p.numpy()), float(restored.apa.p.numpy())) == (0.375, 0.125)
+
+
+def test_with_apa_p_at_one_the_discriminator_is_shown_the_generated_batch_as_real():
+    keras.utils.set_random_seed(0)
+    model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="apa",
+                  ada_speed_images=10**9)  # fmt: skip
+    model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    model.apa.p.assign(1.0)
+    logs = model.train_step(images(16).numpy())
+    assert float(logs["d_real"]) == pytest.approx(float(logs["d_fake"]), abs=1e-6)
+    model.apa.p.assign(0.0)
+    logs = model.train_step(images(16).numpy())
+    assert abs(float(logs["d_real"]) - float(logs["d_fake"])) > 1e-4

@@ -68,6 +68,7 @@ class ProgressLine(keras.callbacks.Callback):
             f"D(x) {_get(logs, 'd_real'):.2f}",
             f"D(G(z)) {_get(logs, 'd_fake'):.2f}",
             *([f"ADA p {_get(logs, 'ada_p'):.2f}"] if "ada_p" in logs else []),
+            *([f"APA p {_get(logs, 'apa_p'):.2f}"] if "apa_p" in logs else []),
             *([f"class acc {_get(logs, 'class_accuracy'):.2f}"] if "class_accuracy" in logs else []),
             f"{speed:.0f} img/s" if speed else "- img/s",
             f"ETA {_duration(remaining)}" if remaining is not None else "ETA -",
