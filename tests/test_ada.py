@@ -17,6 +17,15 @@ def images(count=16, size=32, seed=0) -> tf.Tensor:
     return tf.constant(disk[None, ..., None] * rng.uniform(0.5, 1.5, (count, 1, 1, 1)) - 1.0, tf.float32)
 
 
+def small_gan(augment: str, speed_images: int = 64) -> DCGAN:
+    """A compiled 32x32 DCGAN with `augment`; p moves from 0 to 1 in `speed_images` images."""
+    keras.utils.set_random_seed(0)
+    model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment=augment,
+                  ada_speed_images=speed_images)  # fmt: skip
+    model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    return model
+
+
 def test_p_zero_is_no_augmentation_and_p_one_changes_every_image_within_shape_and_range():
     x = images()
     np.testing.assert_array_equal(ada_augment(x, 0.0, keras.random.SeedGenerator(0)).numpy(), x.numpy())
@@ -86,21 +95,14 @@ def test_p_rises_while_the_discriminator_is_sure_of_real_images_and_falls_when_i
 def test_a_gan_with_ada_logs_p_trains_and_checkpoints_it(tmp_path):
     from mri_gan.training_state import TrainingState
 
-    def gan():
-        keras.utils.set_random_seed(0)
-        model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="ada",
-                      ada_speed_images=64)  # fmt: skip
-        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
-        return model
-
-    trained = gan()
+    trained = small_gan("ada")
     logs = {}
     for _ in range(8):
         logs = trained.train_step(images(16).numpy())
     assert "ada_p" in logs and np.isfinite(float(logs["ada_p"]))
     trained.ada.p.assign(0.375)
     TrainingState(trained, tmp_path).save(epoch=1)
-    restored = gan()
+    restored = small_gan("ada")
     assert TrainingState(restored, tmp_path).restore_latest() == 1
     assert float(restored.ada.p.numpy()) == 0.375
 
@@ -118,14 +120,7 @@ def test_pseudo_augment_swaps_whole_images_for_generated_ones_with_probability_p
 def test_a_gan_with_apa_keeps_its_own_p_and_checkpoints_it(tmp_path):
     from mri_gan.training_state import TrainingState
 
-    def gan():
-        keras.utils.set_random_seed(0)
-        model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="ada,apa",
-                      ada_speed_images=64)  # fmt: skip
-        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
-        return model
-
-    trained = gan()
+    trained = small_gan("ada,apa")
     logs = {}
     for _ in range(8):
         logs = trained.train_step(images(16).numpy())
@@ -133,16 +128,13 @@ def test_a_gan_with_apa_keeps_its_own_p_and_checkpoints_it(tmp_path):
     trained.ada.p.assign(0.375)
     trained.apa.p.assign(0.125)
     TrainingState(trained, tmp_path).save(epoch=1)
-    restored = gan()
+    restored = small_gan("ada,apa")
     assert TrainingState(restored, tmp_path).restore_latest() == 1
     assert (float(restored.ada.p.numpy()), float(restored.apa.p.numpy())) == (0.375, 0.125)
 
 
 def test_with_apa_p_at_one_the_discriminator_is_shown_the_generated_batch_as_real():
-    keras.utils.set_random_seed(0)
-    model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment="apa",
-                  ada_speed_images=10**9)  # fmt: skip
-    model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    model = small_gan("apa", speed_images=10**9)  # p stays where it is set
     model.apa.p.assign(1.0)
     logs = model.train_step(images(16).numpy())
     assert float(logs["d_real"]) == pytest.approx(float(logs["d_fake"]), abs=1e-6)
