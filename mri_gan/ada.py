@@ -147,8 +147,7 @@ class AdaController:
 
 
 def pseudo_augment(real, fake, p, seed_generator):
-    """Adaptive pseudo augmentation (APA, Jiang et al. 2021): each real image, with probability p, swapped
-    for a generated one that the discriminator is told is real.
+    """APA (Jiang et al. 2021): each real image, with probability p, swapped for a generated one labelled real.
 
     When even full augmentation leaves the discriminator sure of every real image (ADA's p
     at 1), this deceives it in proportion to how much it overfits, instead of letting it

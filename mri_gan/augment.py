@@ -30,8 +30,7 @@ def parse_policy(policy: str) -> tuple[str, ...]:
 
 
 def diff_augment(images, policy: tuple[str, ...], seed_generator):
-    """Apply each DiffAugment operation of `policy` (not `ada` or `apa`, which have their own p), with its own draw
-    per image."""
+    """Apply each DiffAugment operation of `policy` (not `ada` or `apa`: they have their own p), one draw per image."""
     for name in policy:
         if name not in (ADAPTIVE, PSEUDO):
             images = AUGMENTATIONS[name](images, seed_generator)
