@@ -14,7 +14,7 @@ clock counts training only. With `-- --holdout FRACTION` that share of the folde
 out of training (listed in `OUT/holdout.json`) and the discriminator's ROC AUC is also
 measured on those held-out images against generated ones, the honest form of that signal;
 the other measures stay against the training images. Writes `curve.csv` (images seen,
-minutes, the measures, ADA's p) and `curve.png`, plus a grid of the final generator's
+minutes, the measures, ADA's and APA's p) and `curve.png`, plus a grid of the final generator's
 images beside real ones and the final generator as `generator.keras`, which `python -m
 mri_gan.evaluate --model OUT/generator.keras` measures in full. `--keep-generators` also keeps
 the generator of every check (`generator_IMAGES.keras`), for measuring the curve afterwards
@@ -60,7 +60,7 @@ from mri_gan.training_state import TrainingState
 
 ARGUMENTS = "curve_arguments.json"
 COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc",
-           "d_roc_auc_held_out", "ada_p")  # fmt: skip
+           "d_roc_auc_held_out", "ada_p", "apa_p")  # fmt: skip
 
 
 class QualityCurve(keras.callbacks.Callback):
@@ -94,7 +94,7 @@ class QualityCurve(keras.callbacks.Callback):
         done = epoch + 1
         if done % self.every_epochs and done != self.params.get("epochs"):
             return
-        row = self.measure(done * self.images_per_epoch, (logs or {}).get("ada_p"))
+        row = self.measure(done * self.images_per_epoch, logs or {})
         if self.generators_dir:
             self.model.sampling_generator.save(self.generators_dir / f"generator_{row['images_seen']}.keras")
         print("    " + "  ".join(f"{name} {row[name]:.3g}" if isinstance(row[name], float) else f"{name} {row[name]}"
@@ -103,7 +103,7 @@ class QualityCurve(keras.callbacks.Callback):
         if reached or self.train_seconds >= self.max_seconds:
             self.model.stop_training = True
 
-    def measure(self, images_seen: int, ada_p) -> dict:
+    def measure(self, images_seen: int, logs: dict) -> dict:
         fake = self.model.generate(len(self.real), seed=self.seed)
         report = evaluate_images(self.real, fake, self.real, discriminator=self.model.discriminator, seed=self.seed,
                                  measures=("swd", "ms_ssim", "novelty"))  # fmt: skip
@@ -115,7 +115,7 @@ class QualityCurve(keras.callbacks.Callback):
             "possible_copies": report["novelty"]["possible_copies"],
             "d_roc_auc": report["discriminator"]["roc_auc"],
             "d_roc_auc_held_out": self._held_out_auc(fake),
-            "ada_p": float(ada_p) if ada_p is not None else math.nan,
+            **{name: float(logs[name]) if name in logs else math.nan for name in ("ada_p", "apa_p")},
         }
         self.rows.append(row)
         if self.csv_path:
@@ -138,7 +138,7 @@ class QualityCurve(keras.callbacks.Callback):
 def read_rows(path: Path) -> list[dict]:
     """The rows of a `curve.csv`, with the types `QualityCurve` writes them in."""
     with path.open(newline="") as handle:
-        return [{name: (int(value) if name in ("images_seen", "possible_copies") else float(value))
+        return [{name: (int(value) if name in ("images_seen", "possible_copies") else float(value or "nan"))
                  for name, value in row.items()} for row in csv.DictReader(handle)]  # fmt: skip
 
 

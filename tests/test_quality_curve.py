@@ -40,6 +40,7 @@ def test_resume_restores_the_training_state_and_appends_to_the_curve(tiny_folder
     first_curve = (out / "curve.csv").read_text()
     trained = generator_weights(out / "generator.keras")
     assert [row["images_seen"] for row in script.read_rows(out / "curve.csv")] == [12]
+    assert np.isnan(script.read_rows(out / "curve.csv")[0]["apa_p"])  # no APA in this run
     assert json.loads((out / script.ARGUMENTS).read_text())["fit_flags"] == TINY_RUN[1:]
 
     # Nothing left to train: the curve stays as it was (a fresh start would train and measure again).
@@ -53,6 +54,15 @@ def test_resume_restores_the_training_state_and_appends_to_the_curve(tiny_folder
     assert rows[1]["minutes"] > rows[0]["minutes"]
     assert not all(np.array_equal(a, b) for a, b in zip(trained, generator_weights(out / "generator.keras"),
                                                         strict=True))  # fmt: skip
+
+
+def test_the_curve_records_both_augmentation_probabilities_with_apa(tiny_folder, tmp_path):
+    script = load_script()
+    out = tmp_path / "curve"
+    run_curve(script, tiny_folder, out, 12, fit_flags=[*TINY_RUN, "--augment", "ada,apa"])
+    (row,) = script.read_rows(out / "curve.csv")
+    assert 0 <= row["ada_p"] <= 1 and 0 <= row["apa_p"] <= 1
+    assert row["ada_p"] == pytest.approx(row["apa_p"])  # one overfitting signal drives both
 
 
 def usage_error(script, folder: Path, out: Path, images: int, *extra: str, fit_flags=TINY_RUN) -> str:
