@@ -3,6 +3,7 @@
     python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 auto]
                                     [--batch-size 128] [--width 64] [--windows 5] [--steps 6] [--rounds 2]
                                     [--jit-compile {auto,on,off}]
+                                    [--augment POLICY] [--r1-gamma G] [--r1-interval N]
 
 Each configuration runs in its own process (so its peak resident memory is its own):
 random [-1, 1] images through the same `batched` pipeline and `DCGAN.fit` that training
@@ -13,6 +14,12 @@ float32 4096x4096 matmul (best of several timings). When torch is installed
 with our 64x64 configuration in float32 and in the default precision (auto), `--rounds`
 times, in float32 and, on CPUs with AVX-512 BF16 or AMX, under bfloat16 autocast; the
 ratios of the medians are printed. The CPU model and its instruction sets come first.
+
+`--augment`, `--r1-gamma` and `--r1-interval` add the small-data recipe's parts to our step
+(as `fit` takes them; ADA's and APA's p are set to 0.5 after the warm-up, so every operation
+runs), to show what each costs, e.g. `--resolutions 64 --precisions auto --batch-size 32
+--width 32 --augment ada --r1-gamma 0.05 --r1-interval 16 --rounds 0` for the recipe's step.
+The FLOPs per image count the plain step only, and the reference comparison is skipped then.
 """
 
 import argparse
@@ -31,7 +38,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.config import JIT_COMPILE
+from mri_gan.augment import parse_policy
+from mri_gan.config import JIT_COMPILE, check_option
 from mri_gan.data.pipeline import batched
 from mri_gan.gan import DCGAN
 from mri_gan.hardware import read_cpu
@@ -87,23 +95,28 @@ class WindowTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
-def warmed_up_gan(resolution: int, width: int, batch: int, steps: int, precision: str, jit_compile: str = "auto"):
-    """The paper's DCGAN in `precision` and an epoch of `steps` random batches, after one warm-up epoch."""
+def warmed_up_gan(resolution: int, width: int, batch: int, steps: int, precision: str, jit_compile: str = "auto",
+                  **recipe):  # fmt: skip
+    """The paper's DCGAN in `precision` (with `recipe`'s DCGAN options, e.g. r1_gamma) and an epoch of `steps`
+    random batches, after one warm-up epoch; adaptive augmentation probabilities are then set to 0.5."""
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):
-        gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0)
+        gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0, **recipe)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
                 jit_compile=JIT_COMPILE[jit_compile])  # fmt: skip
     images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")
     dataset = batched(tf.data.Dataset.from_tensor_slices(images), batch, drop_remainder=True)
     gan.fit(dataset, epochs=1, verbose=0)
+    for controller in (gan.ada, gan.apa):
+        if controller is not None:
+            controller.p.assign(0.5)
     return gan, dataset
 
 
 def measure(resolution: int, width: int, batch: int, windows: int, steps: int, precision: str,
-            jit_compile: str = "auto") -> dict:  # fmt: skip
+            jit_compile: str = "auto", **recipe) -> dict:  # fmt: skip
     """images/s of `fit` on one configuration, with its FLOPs and this process's peak memory."""
-    gan, dataset = warmed_up_gan(resolution, width, batch, steps, precision, jit_compile)
+    gan, dataset = warmed_up_gan(resolution, width, batch, steps, precision, jit_compile, **recipe)
     timer = WindowTimer()
     history = gan.fit(dataset, epochs=windows, verbose=0, callbacks=[timer])
     g_flops, d_flops = forward_flops(gan.generator), forward_flops(gan.discriminator)
@@ -145,24 +158,38 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="back-to-back rounds of ours and the reference")
     parser.add_argument("--jit-compile", choices=tuple(JIT_COMPILE), default="auto",
                         help="XLA for our step, as fit --jit-compile (auto: on GPUs only)")  # fmt: skip
+    parser.add_argument("--augment", default="", help="augmentation policy, as fit --augment (e.g. ada)")
+    parser.add_argument("--r1-gamma", type=float, default=0.0, help="R1 penalty weight, as fit --r1-gamma")
+    parser.add_argument("--r1-interval", type=int, default=1, help="R1 every N-th step, as fit --r1-interval")
     parser.add_argument("--one", metavar="RESOLUTION:PRECISION", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    recipe = {"augment": args.augment, "r1_gamma": args.r1_gamma, "r1_interval": args.r1_interval}
+    try:
+        parse_policy(args.augment)
+        for key in ("r1_gamma", "r1_interval"):
+            check_option("train", key, recipe[key])
+    except ValueError as error:
+        parser.error(str(error))
     if args.one:
         resolution, precision = args.one.split(":")
         print(json.dumps(measure(int(resolution), args.width, args.batch_size, args.windows, args.steps, precision,
-                                 args.jit_compile)))  # fmt: skip
+                                 args.jit_compile, **recipe)))  # fmt: skip
         return
 
     def ours(resolution: int, precision: str) -> dict:
         sizes = ("--batch-size", str(args.batch_size), "--width", str(args.width))
         timing = ("--windows", str(args.windows), "--steps", str(args.steps), "--jit-compile", args.jit_compile)
-        return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing)
+        parts = ("--augment", args.augment, "--r1-gamma", str(args.r1_gamma), "--r1-interval", str(args.r1_interval))
+        return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing, *parts)
 
     cpu = read_cpu()
     print(f"CPU: {cpu.describe()}")
     print(f"precision auto here: {choose_precision('auto').describe()}")
     peak = matmul_peak_gflops()
-    print(f"float32 4096x4096 matmul: {peak:.0f} GFLOP/s; batch {args.batch_size}, width {args.width}")
+    print(
+        f"float32 4096x4096 matmul: {peak:.0f} GFLOP/s; batch {args.batch_size}, width {args.width}; "
+        f"augment {args.augment or 'none'}, R1 gamma {args.r1_gamma:g} every {args.r1_interval} step(s)"
+    )
     for precision in args.precisions:
         for resolution in args.resolutions:
             row = ours(resolution, precision)
@@ -172,6 +199,9 @@ def main() -> None:
                   f"{100 * row['images_per_s'] / ceiling:.0f}% of it)  peak RSS {row['peak_rss_mb']:.0f} MB"
                   f"{'' if row['losses_finite'] else '  NON-FINITE LOSSES'}", flush=True)  # fmt: skip
     if 64 in args.resolutions and args.rounds:
+        if args.augment or args.r1_gamma:
+            print("no comparison with the PyTorch reference: it runs the plain step, without augmentation or R1")
+            return
         compare_with_reference(ours, args, cpu.bfloat16_unit is not None)
 
 
