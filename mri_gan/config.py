@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mri_gan.augment import parse_policy
+from mri_gan.augment import PSEUDO, parse_policy
 from mri_gan.data.volumes.slicing import PLANES, SliceOptions
 from mri_gan.data.volumes.sources import MODALITY_ALIASES
 from mri_gan.distribution import STRATEGIES
@@ -269,6 +269,16 @@ class RunConfig:
                               "recognisably, so it needs a conditional run (--conditional); set it to 0 "
                               "otherwise")  # fmt: skip
         return self
+
+    def cautions(self) -> list[str]:
+        """Combinations that are valid but measured to go wrong, as one-paragraph warnings for the log."""
+        if self.model.conditional and self.train.class_loss and PSEUDO in parse_policy(self.train.augment):
+            return [
+                f"--augment {self.train.augment} with --conditional --class-loss {self.train.class_loss:g}: with "
+                "APA the generator collapsed on every seed measured (MS-SSIM 1.8-2.6x the real set's; "
+                "experiments/README.md, 'Conditional runs with the recipe'); drop apa for conditional runs"
+            ]
+        return []
 
     def layout_changes(self, saved: "RunConfig") -> list[str]:
         """The settings, as `name saved -> new`, that differ from `saved` and change what a checkpoint holds: the

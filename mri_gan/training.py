@@ -124,6 +124,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     class_names = scan.class_names if config.model.conditional else ()
     precision = choose_precision(config.train.precision)
     logger.info("Precision: %s", precision.describe())
+    for caution in config.cautions():
+        logger.warning(caution)
 
     # Models and the whole training state, restored from the last checkpoint if there is one.
     with strategy.scope():

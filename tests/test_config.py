@@ -116,3 +116,14 @@ def test_switching_the_class_head_on_or_off_changes_the_checkpoints_layout_but_i
     assert resumed.layout_changes(saved) == []  # the same head and optimizer slots, another weight
     resumed.train.class_loss, resumed.model.width = 0.0, 64
     assert resumed.layout_changes(saved) == ["width 32 -> 64", "class_loss 1 -> 0"]
+
+
+def test_apa_with_the_class_loss_in_a_conditional_run_is_cautioned_against_and_nothing_else_is():
+    config = RunConfig()
+    config.model.conditional, config.train.class_loss, config.train.augment = True, 1.0, "ada,apa"
+    (caution,) = config.cautions()
+    assert "--augment ada,apa" in caution and "--class-loss 1" in caution and "collapsed" in caution
+    config.train.augment = "ada"
+    assert config.cautions() == []
+    config.train.augment, config.model.conditional, config.train.class_loss = "ada,apa", False, 0.0
+    assert config.cautions() == []  # APA in unconditional runs is the measured use
