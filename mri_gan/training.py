@@ -132,8 +132,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         gan = build_gan(config, len(class_names))
         checkpoint = TrainingState(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
-        for optimizer in (gan.d_optimizer, gan.g_optimizer):
-            optimizer.learning_rate = config.train.lr  # the checkpoint restored the old rate; --lr now wins
+        for optimizer, rate in ((gan.d_optimizer, config.train.d_lr), (gan.g_optimizer, config.train.g_lr)):
+            optimizer.learning_rate = rate or config.train.lr  # the checkpoint restored the old rates; flags now win
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)

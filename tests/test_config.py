@@ -108,6 +108,22 @@ def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
         config.validate()
 
 
+def test_a_resumed_run_keeps_each_networks_own_learning_rate(tiny_folder, tmp_path):
+    from mri_gan.training import train
+
+    config = RunConfig()
+    config.data.path = str(tiny_folder)
+    config.model.width, config.model.latent_dim = 4, 8
+    config.train.batch_size, config.train.precision, config.train.quality_every = 4, "float32", 0
+    config.train.epochs, config.train.lr, config.train.g_lr = 1, 3e-4, 1e-4
+    train(config, tmp_path / "run")
+    config.train.epochs = 2
+    resumed = train(config, tmp_path / "run")
+    assert resumed.epochs_done == 2
+    assert float(resumed.gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert float(resumed.gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
 def test_switching_the_class_head_on_or_off_changes_the_checkpoints_layout_but_its_weight_does_not():
     saved = RunConfig()
     saved.model.conditional, saved.train.class_loss = True, 1.0
