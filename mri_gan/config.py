@@ -173,6 +173,9 @@ class TrainConfig:
     """How long and how the two networks are trained, and what is saved while they are."""
 
     epochs: int = option(150, "total epochs of the run", at_least=1)
+    images: int = option(0, "training length in images seen instead of epochs, e.g. 500000 (StyleGAN's kimg x "
+                         "1000): the same length on a set of any size; 0: --epochs decides", at_least=0,
+                         metavar="N")  # fmt: skip
     batch_size: int = option(64, "images per step (the global batch under a strategy)", at_least=1)
     lr: float = option(2e-4, "learning rate of both Adam optimizers", above=0)
     d_lr: float = option(0.0, "the discriminator's learning rate, if not --lr (0: --lr)", at_least=0, metavar="LR",
@@ -215,6 +218,10 @@ class TrainConfig:
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
     keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
                             "conditional runs)", choices=selectable_measures(conditional=True))  # fmt: skip
+
+    def length_in_epochs(self, images_per_epoch: int) -> int:
+        """The run's length: `epochs`, or, when `images` is set, the fewest epochs that show that many images."""
+        return -(-self.images // images_per_epoch) if self.images else self.epochs
 
     def validate(self) -> None:
         check_section("train", self)

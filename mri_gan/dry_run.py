@@ -42,6 +42,7 @@ def dry_run(config: RunConfig, out) -> str:
     precision = choose_precision(config.train.precision)
     gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
     per_epoch = config.data.images_per_epoch(len(scan.images))
+    epochs = config.train.length_in_epochs(per_epoch)
     steps_per_epoch = -(-per_epoch // config.train.batch_size)
     seconds_per_step = _seconds_per_step(gan, dataset)
     epoch_seconds = seconds_per_step * steps_per_epoch
@@ -55,8 +56,8 @@ def dry_run(config: RunConfig, out) -> str:
         f"{gan.generator.count_params():,} parameters, discriminator {gan.discriminator.count_params():,}",
         f"Precision: {precision.describe()}",
         f"Timed: {seconds_per_step:.3f} s per step ({config.train.batch_size / seconds_per_step:,.0f} images/s), "
-        f"about {_duration(epoch_seconds)} per epoch and {_duration(epoch_seconds * config.train.epochs)} for "
-        f"{config.train.epochs} epochs, training steps only",
+        f"about {_duration(epoch_seconds)} per epoch and {_duration(epoch_seconds * epochs)} for "
+        f"{epochs} epochs ({epochs * per_epoch:,} images), training steps only",
     ]
     return "\n".join(lines)
 

@@ -91,6 +91,11 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
     else:
         config = RunConfig()
     saved = copy.deepcopy(config)
+    if "epochs" in options and "images" in options:
+        raise ConfigError(f"--epochs {options['epochs']} and --images {options['images']} both set the run's length; "
+                          "give one of them")  # fmt: skip
+    if "epochs" in options:
+        config.train.images = 0  # a length in epochs given now wins over one in images from the file or the run
     for dest, (section, key, _, _) in _flag_options().items():
         if dest in options:
             apply_overrides(getattr(config, section), {key: options[dest]}, f"--{dest.replace('_', '-')}")

@@ -122,6 +122,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
                                    seed=config.train.seed, with_labels=config.model.conditional,
                                    **config.data.pipeline_options())  # fmt: skip
     class_names = scan.class_names if config.model.conditional else ()
+    _set_length(config, config.data.images_per_epoch(len(scan.images)))
     precision = choose_precision(config.train.precision)
     logger.info("Precision: %s", precision.describe())
     for caution in config.cautions():
@@ -226,6 +227,14 @@ def _training_sample(dataset, count: int, batch_size: int) -> tuple[np.ndarray, 
         images = np.concatenate([images.numpy() for images, _ in batches])[:count]
         return images, np.concatenate([labels.numpy() for _, labels in batches])[:count]
     return np.concatenate([batch.numpy() for batch in batches])[:count], None
+
+
+def _set_length(config: RunConfig, images_per_epoch: int) -> None:
+    """Turn a length in images (`train.images`) into the epochs of this data set, and say so."""
+    if config.train.images:
+        config.train.epochs = config.train.length_in_epochs(images_per_epoch)
+        logger.info("Length: %s images = %d epochs of %s", f"{config.train.images:,}", config.train.epochs,
+                    f"{images_per_epoch:,}")  # fmt: skip
 
 
 def _drop_history_after(history: Path, epochs_done: int) -> None:

@@ -97,3 +97,20 @@ def test_user_mistakes_give_one_paragraph_and_exit_2(tmp_path):
         and "holds no exported generator" in " ".join(no_model.stderr.split())
         and "Traceback" not in no_model.stderr
     )
+
+
+def test_a_length_in_images_trains_that_many_images_on_any_set_and_a_larger_one_continues(tiny_folder, tmp_path):
+    run = tmp_path / "run"
+    flags = [arg for arg in TINY_RUN if arg not in ("--epochs", "2")]
+    first = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *flags, "--mirror",
+                       "--images", "50")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "Length: 50 images = 3 epochs of 24" in first.stderr  # 12 images and their mirrored copies
+    epochs = [row.split(",")[0] for row in (run / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2"]
+    record = json.loads((run / "config.json").read_text())["config"]["train"]
+    assert (record["images"], record["epochs"]) == (50, 3)
+    longer = run_module("mri_gan.fit", "--out", str(run), "--images", "100")
+    assert longer.returncode == 0, longer.stderr
+    epochs = [row.split(",")[0] for row in (run / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2", "3", "4"]

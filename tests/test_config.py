@@ -143,3 +143,25 @@ def test_apa_with_the_class_loss_in_a_conditional_run_is_cautioned_against_and_n
     assert config.cautions() == []
     config.train.augment, config.model.conditional, config.train.class_loss = "ada,apa", False, 0.0
     assert config.cautions() == []  # APA in unconditional runs is the measured use
+
+
+def test_a_length_in_images_becomes_the_fewest_epochs_that_show_them():
+    config = RunConfig()
+    config.train.epochs, config.train.images = 300, 500_000
+    assert config.train.length_in_epochs(506) == 989  # the mirrored Kaggle set: 988.1 epochs, rounded up
+    assert config.train.length_in_epochs(2_000) == 250
+    config.train.images = 0
+    assert config.train.length_in_epochs(506) == 300
+
+
+def test_epochs_given_on_the_command_line_win_over_a_files_length_in_images_and_both_at_once_is_an_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[train]\nimages = 500000\n")
+    from_file, _ = resolved("--config", str(path), "--out", str(tmp_path / "a"))
+    assert from_file.train.images == 500_000
+    overridden, _ = resolved("--config", str(path), "--epochs", "7", "--out", str(tmp_path / "b"))
+    assert (overridden.train.images, overridden.train.epochs) == (0, 7)
+    with pytest.raises(ConfigError, match=r"--epochs 7 and --images 100 both set the run's length"):
+        resolved("--epochs", "7", "--images", "100", "--out", str(tmp_path / "c"))
+    with pytest.raises(ConfigError, match=r"train.images must be at least 0, got -5"):
+        resolved("--images", "-5", "--out", str(tmp_path / "d"))
