@@ -111,15 +111,21 @@ class AdaController:
     """p and the overfitting signal, as variables a `DCGAN` trains and checkpoints with.
 
     Every `interval` steps: r_t = mean of sign(D(real) - decision point) over those steps;
-    p += sign(r_t - target) * batch * interval / speed_images, kept in [0, 1].
+    p += sign(r_t - target) * batch * interval / speed_images, kept in [0, max_p]. A cap
+    under 1 keeps a share of un-augmented images in every batch: StyleGAN2-ADA found that
+    augmentations applied to nearly every image leak into what the generator makes.
 
     `name` prefixes the variables ("ada_p", ...): a second controller (`apa`) keeps its own.
     """
 
-    def __init__(self, target: float = 0.6, interval: int = 4, speed_images: int = 100_000, name: str = "ada"):
+    def __init__(self, target: float = 0.6, interval: int = 4, speed_images: int = 100_000, name: str = "ada",
+                 max_p: float = 1.0):  # fmt: skip
         if not 0 < target < 1:
             raise ValueError(f"the ADA target must be in (0, 1), got {target}")
+        if not 0 < max_p <= 1:
+            raise ValueError(f"the ADA cap on p must be in (0, 1], got {max_p}")
         self.target, self.interval, self.speed_images, self.name = target, interval, speed_images, name
+        self.max_p = max_p
         self.p = keras.Variable(0.0, trainable=False, name=f"{name}_p", aggregation="only_first_replica")
         self.signal = keras.Variable(0.0, trainable=False, name=f"{name}_signal", aggregation="mean")
         self.steps = keras.Variable(
@@ -138,7 +144,7 @@ class AdaController:
         def adjust():
             r_t = self.signal / ops.cast(self.steps, "float32")
             step = ops.cast(global_batch * self.steps, "float32") / self.speed_images
-            self.p.assign(ops.clip(self.p + ops.sign(r_t - self.target) * step, 0.0, 1.0))
+            self.p.assign(ops.clip(self.p + ops.sign(r_t - self.target) * step, 0.0, self.max_p))
             self.signal.assign(0.0)
             self.steps.assign(0)
             return 0

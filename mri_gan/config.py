@@ -34,7 +34,7 @@ class Option:
 
     `flag` is the command-line flag (default: the field name with dashes; None: TOML
     only); `group` the heading it is listed under in `--help`. Numbers are checked against
-    `at_least` / `above` / `below`; `choices` lists the allowed values.
+    `at_least` / `above` / `below` / `at_most`; `choices` lists the allowed values.
     """
 
     help: str
@@ -42,6 +42,7 @@ class Option:
     at_least: float | None = None
     above: float | None = None
     below: float | None = None
+    at_most: float | None = None
     flag: str | None = ""
     metavar: str | tuple[str, ...] | None = None
     group: str | None = None
@@ -52,16 +53,21 @@ class Option:
         if self.choices is not None and value not in self.choices:
             raise ConfigError(f"{name} must be one of {', '.join(map(str, self.choices))}; got {value!r}")
         low_ok = (self.at_least is None or value >= self.at_least) and (self.above is None or value > self.above)
-        if not low_ok or (self.below is not None and not value < self.below):
+        high_ok = (self.below is None or value < self.below) and (self.at_most is None or value <= self.at_most)
+        if not low_ok or not high_ok:
             raise ConfigError(f"{name} must be {self.range_text()}, got {value}")
 
     def range_text(self) -> str:
-        """The allowed range in words: "at least 1", "above 0", "below 1", "in [0, 1)"."""
+        """The allowed range in words: "at least 1", "above 0", "below 1", "at most 1", "in [0, 1)", "in (0, 1]"."""
         low = (f"[{_number(self.at_least)}" if self.at_least is not None else f"({_number(self.above)}"
                if self.above is not None else None)  # fmt: skip
-        if self.below is None:
-            return f"at least {_number(self.at_least)}" if self.at_least is not None else f"above {_number(self.above)}"
-        return f"in {low}, {_number(self.below)})" if low else f"below {_number(self.below)}"
+        high = (f"{_number(self.below)})" if self.below is not None else f"{_number(self.at_most)}]"
+                if self.at_most is not None else None)  # fmt: skip
+        if low and high:
+            return f"in {low}, {high}"
+        if high:
+            return f"below {_number(self.below)}" if self.below is not None else f"at most {_number(self.at_most)}"
+        return f"at least {_number(self.at_least)}" if self.at_least is not None else f"above {_number(self.above)}"
 
 
 def _number(value: float) -> str:
@@ -202,6 +208,9 @@ class TrainConfig:
                                above=0, below=1, metavar="R", group=BEYOND)  # fmt: skip
     ada_kimg: int = option(100, "ADA and APA: thousands of training images for p to go from 0 to 1", at_least=1,
                            metavar="K", group=BEYOND)  # fmt: skip
+    ada_max_p: float = option(1.0, "ADA: the highest p may reach, e.g. 0.8 (StyleGAN2-ADA: applied to nearly "
+                              "every image, augmentations start to leak into the generated images)", above=0,
+                              at_most=1, metavar="P", group=BEYOND)  # fmt: skip
     loss: str = option("bce", "adversarial loss (default bce, the paper's)", choices=tuple(LOSSES), group=BEYOND)
     label_smoothing: float = option(0.0, "one-sided: real target 1 - X (bce, lsgan)", at_least=0, below=1,
                                     metavar="X", group=BEYOND)  # fmt: skip

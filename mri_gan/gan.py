@@ -86,6 +86,7 @@ class DCGAN(keras.Model):
         num_classes: int = 0,
         ada_target: float = 0.6,
         ada_speed_images: int = 100_000,
+        ada_max_p: float = 1.0,
         class_loss: float = 0.0,
         **kwargs,
     ):
@@ -95,7 +96,9 @@ class DCGAN(keras.Model):
         check_option("train", "r1_gamma", r1_gamma)
         check_option("train", "r1_interval", r1_interval)
         self.augment_policy = parse_policy(augment)
-        self.ada = AdaController(ada_target, speed_images=ada_speed_images) if ADAPTIVE in self.augment_policy else None
+        check_option("train", "ada_max_p", ada_max_p)
+        self.ada = (AdaController(ada_target, speed_images=ada_speed_images, max_p=ada_max_p)
+                    if ADAPTIVE in self.augment_policy else None)  # fmt: skip
         self.apa = (AdaController(ada_target, speed_images=ada_speed_images, name="apa")
                     if PSEUDO in self.augment_policy else None)  # fmt: skip
         self.adversarial_loss = loss_spec(loss)

@@ -70,7 +70,8 @@ def build_gan(config: RunConfig, num_classes: int = 0) -> DCGAN:
     gan = DCGAN(generator, discriminator, seed=train.seed, augment=train.augment, loss=train.loss,
                 label_smoothing=train.label_smoothing, r1_gamma=train.r1_gamma, r1_interval=train.r1_interval,
                 ema_decay=train.ema_decay, num_classes=classes, ada_target=train.ada_target,
-                ada_speed_images=1000 * train.ada_kimg, class_loss=train.class_loss)  # fmt: skip
+                ada_speed_images=1000 * train.ada_kimg, ada_max_p=train.ada_max_p,
+                class_loss=train.class_loss)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(train.d_lr or train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
         g_optimizer=keras.optimizers.Adam(train.g_lr or train.lr, beta_1=train.beta_1, beta_2=train.beta_2),

@@ -92,6 +92,24 @@ def test_p_rises_while_the_discriminator_is_sure_of_real_images_and_falls_when_i
     assert float(controller.p.numpy()) == pytest.approx(np.clip(start + direction * 0.256, 0, 1), abs=1e-6)
 
 
+def test_p_stops_at_its_cap_however_sure_the_discriminator_is():
+    controller = AdaController(target=0.6, interval=4, speed_images=1000, max_p=0.3)
+    for _ in range(16):  # four adjustments of 0.128: 0.512 without the cap
+        controller.update(tf.fill((32, 1), 3.0), 0.0, 32)
+    assert float(controller.p.numpy()) == pytest.approx(0.3)
+    with pytest.raises(ValueError, match=r"cap on p must be in \(0, 1\], got 1.5"):
+        AdaController(max_p=1.5)
+
+
+def test_a_cap_on_p_outside_0_to_1_is_named_in_the_flag_error(tmp_path):
+    from mri_gan.errors import ConfigError
+    from mri_gan.fit import parser, resolve
+
+    for value in ("0", "1.5"):
+        with pytest.raises(ConfigError, match=rf"train.ada_max_p must be in \(0, 1\], got {float(value)}"):
+            resolve(parser().parse_args(["--ada-max-p", value, "--out", str(tmp_path / "run")]))
+
+
 def test_a_gan_with_ada_logs_p_trains_and_checkpoints_it(tmp_path):
     from mri_gan.training_state import TrainingState
 
