@@ -26,9 +26,10 @@ def test_the_small_data_recipe_loads_with_its_settings_and_flags_override_it(tmp
     config = RunConfig.from_toml(recipe).validate()
     assert (config.model.resolution, config.model.width, config.train.batch_size) == (64, 32, 32)
     assert (config.train.augment, config.train.ada_kimg, config.data.mirror) == ("ada", 20, True)
-    assert (config.train.r1_gamma, config.train.r1_interval) == (0.05, 16)
+    assert (config.train.r1_gamma, config.train.r1_interval, config.train.images) == (0.05, 16, 500_000)
     overridden, _ = resolved("--config", str(recipe), "--epochs", "7", "--r1-interval", "1", "--out", str(tmp_path))
     assert (overridden.train.epochs, overridden.train.r1_interval, overridden.data.mirror) == (7, 1, True)
+    assert overridden.train.images == 0
 
 
 @pytest.mark.parametrize(
