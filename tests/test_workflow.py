@@ -235,6 +235,7 @@ def test_dry_run_reports_the_run_and_writes_nothing(tiny_folder, tmp_path):
     assert counts == [gan.generator.count_params(), gan.discriminator.count_params()]
     assert "Held out for evaluation: 4 images" in result.stdout  # 2 of the 6 in each class
     assert "Images per epoch: 8 (2 steps of 4)" in result.stdout and "s per step" in result.stdout
+    assert "for 2 epochs (16 images)" in result.stdout
 
 
 # Measures comparable with papers
