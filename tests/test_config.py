@@ -25,7 +25,8 @@ def test_the_small_data_recipe_loads_with_its_settings_and_flags_override_it(tmp
     recipe = Path(__file__).parents[1] / "experiments" / "small_data.toml"
     config = RunConfig.from_toml(recipe).validate()
     assert (config.model.resolution, config.model.width, config.train.batch_size) == (64, 32, 32)
-    assert (config.train.augment, config.train.ada_kimg, config.data.mirror) == ("ada", 20, True)
+    assert (config.train.augment, config.train.ada_kimg, config.train.ada_max_p) == ("ada", 20, 0.8)
+    assert config.data.mirror
     assert (config.train.r1_gamma, config.train.r1_interval, config.train.images) == (0.05, 16, 500_000)
     overridden, _ = resolved("--config", str(recipe), "--epochs", "7", "--r1-interval", "1", "--out", str(tmp_path))
     assert (overridden.train.epochs, overridden.train.r1_interval, overridden.data.mirror) == (7, 1, True)
