@@ -96,7 +96,6 @@ class DCGAN(keras.Model):
         check_option("train", "r1_gamma", r1_gamma)
         check_option("train", "r1_interval", r1_interval)
         self.augment_policy = parse_policy(augment)
-        check_option("train", "ada_max_p", ada_max_p)
         self.ada = (AdaController(ada_target, speed_images=ada_speed_images, max_p=ada_max_p)
                     if ADAPTIVE in self.augment_policy else None)  # fmt: skip
         self.apa = (AdaController(ada_target, speed_images=ada_speed_images, name="apa")
