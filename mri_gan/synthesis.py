@@ -98,6 +98,7 @@ def latents(seed: int, count: int, latent_dim: int, start: int = 0, truncation: 
 
 def write_images(sampler: Sampler, num: int, out: Path, seed: int, batch_size: int, label: int | None,
                  truncation: float, quiet: bool) -> list[Path]:  # fmt: skip
+    """`num` PNG files in `out`, in stream order; each batch is encoded while the next one is generated."""
     import keras
 
     out.mkdir(parents=True, exist_ok=True)
@@ -112,12 +113,15 @@ def write_images(sampler: Sampler, num: int, out: Path, seed: int, batch_size: i
         return path
 
     with ThreadPoolExecutor(max_workers=4) as pool:
+        writing = iter(())
         for start in range(0, num, batch_size):
             count = min(batch_size, num - start)
             images = sampler.images(latents(seed, count, sampler.latent_dim, start, truncation), label)
-            paths.extend(pool.map(write, enumerate(images, start=start)))
+            paths.extend(writing)
+            writing = pool.map(write, enumerate(images, start=start))
             if progress:
                 progress.add(count)
+        paths.extend(writing)
     return paths
 
 
