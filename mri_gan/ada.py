@@ -136,20 +136,21 @@ class AdaController:
         return {f"{self.name}_p": self.p, f"{self.name}_signal": self.signal, f"{self.name}_steps": self.steps}
 
     def update(self, real_logits, decision_logit: float, global_batch) -> None:
-        """Add this step's overfitting signal; every `interval` steps, move p and start a new window."""
+        """Add this step's overfitting signal; every `interval` steps, move p and start a new window.
+
+        Without branches: under a distribution strategy the variables synchronize across
+        replicas, which TensorFlow cannot do inside a `tf.cond`.
+        """
         sign = ops.mean(ops.sign(ops.cast(real_logits, "float32") - decision_logit))
         self.signal.assign_add(sign)
         self.steps.assign_add(1)
-
-        def adjust():
-            r_t = self.signal / ops.cast(self.steps, "float32")
-            step = ops.cast(global_batch * self.steps, "float32") / self.speed_images
-            self.p.assign(ops.clip(self.p + ops.sign(r_t - self.target) * step, 0.0, self.max_p))
-            self.signal.assign(0.0)
-            self.steps.assign(0)
-            return 0
-
-        tf.cond(self.steps >= self.interval, adjust, lambda: 0)
+        due = self.steps >= self.interval
+        r_t = self.signal / ops.cast(self.steps, "float32")
+        step = ops.cast(global_batch * self.steps, "float32") / self.speed_images
+        moved = ops.clip(self.p + ops.sign(r_t - self.target) * step, 0.0, self.max_p)
+        self.p.assign(ops.where(due, moved, self.p))
+        self.signal.assign(ops.where(due, 0.0, self.signal))
+        self.steps.assign(ops.where(due, 0, self.steps))
 
 
 def pseudo_augment(real, fake, p, seed_generator):

@@ -144,8 +144,14 @@ def lazy_r1_penalty(critic, real, step, interval: int):
     pass was 40% of the small-data recipe's step here, and applied that much less often,
     with that much more weight, it trained as well per image (experiments/README.md,
     "Lazy R1"). `interval` 1 is R1 at every step.
+
+    Under a distribution strategy the critic's batch-norm updates are synchronized across
+    replicas, which TensorFlow cannot do inside a branch, so there the penalty is computed
+    at every step and weighted 0 between due steps: the same loss, without the saving.
     """
     if interval == 1:
         return r1_penalty(critic, real)
     due = ops.equal(ops.mod(step, interval), 0)
+    if tf.distribute.has_strategy():
+        return ops.cast(due, "float32") * interval * r1_penalty(critic, real)
     return ops.cond(due, lambda: interval * r1_penalty(critic, real), lambda: ops.zeros((), "float32"))

@@ -92,6 +92,21 @@ def test_p_rises_while_the_discriminator_is_sure_of_real_images_and_falls_when_i
     assert float(controller.p.numpy()) == pytest.approx(np.clip(start + direction * 0.256, 0, 1), abs=1e-6)
 
 
+def test_p_moves_in_a_compiled_step_under_a_distribution_strategy():
+    strategy = tf.distribute.MirroredStrategy(["CPU:0"])
+    with strategy.scope():
+        controller = AdaController(target=0.6, interval=4, speed_images=1000)
+
+    @tf.function
+    def step():
+        strategy.run(lambda: controller.update(tf.fill((32, 1), 3.0), 0.0, 32))
+
+    for _ in range(8):
+        step()
+    assert float(controller.p.numpy()) == pytest.approx(0.256, abs=1e-6)
+    assert int(controller.steps.numpy()) == 0
+
+
 def test_p_stops_at_its_cap_however_sure_the_discriminator_is():
     controller = AdaController(target=0.6, interval=4, speed_images=1000, max_p=0.3)
     for _ in range(16):  # four adjustments of 0.128: 0.512 without the cap

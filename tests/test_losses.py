@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from mri_gan.losses import LOSSES, gradient_penalty, lazy_r1_penalty, loss_spec, r1_penalty
+from mri_gan.models.fused_batch_norm import FusedBatchNorm
 
 REAL = np.array([[2.0], [-1.0]], "float32")
 FAKE = np.array([[0.0], [3.0]], "float32")
@@ -111,3 +112,20 @@ def test_lazy_r1_passes_its_gradient_to_the_critic_weights_on_due_steps_only():
 
     assert float(gradient(tf.constant(32, tf.int64))) == pytest.approx(16 * 2 * 2.0 * 4)
     assert float(gradient(tf.constant(33, tf.int64))) == 0.0
+
+
+def test_lazy_r1_under_a_distribution_strategy_weights_the_due_steps_without_branching_around_batch_norm():
+    strategy = tf.distribute.MirroredStrategy(["CPU:0"])
+    with strategy.scope():
+        critic = keras.Sequential([keras.Input((2, 2, 1)), FusedBatchNorm(),
+                                   keras.layers.Flatten(), keras.layers.Dense(1)])  # fmt: skip
+    real = tf.reshape(tf.range(8, dtype=tf.float32), (2, 2, 2, 1))
+
+    @tf.function
+    def lazy(step):
+        return strategy.run(lambda: lazy_r1_penalty(lambda x: critic(x, training=True), real, step, 4))
+
+    every_step = float(strategy.run(tf.function(lambda: r1_penalty(lambda x: critic(x, training=True), real))))
+    assert every_step > 0
+    assert float(lazy(tf.constant(8, tf.int64))) == pytest.approx(4 * every_step, rel=1e-5)
+    assert float(lazy(tf.constant(9, tf.int64))) == 0.0
