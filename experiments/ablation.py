@@ -44,7 +44,8 @@ CONFIGURATIONS = {
     "augment+r1": ["--augment", "color,translation,cutout", "--r1-gamma", "0.05"],
     "augment+wgan-gp": ["--augment", "color,translation,cutout", "--loss", "wgan-gp"],
 }
-MODEL = ["--resolution", "64", "--width", "32", "--batch-size", "32", "--quality-every", "0"]
+PLAIN = Path(__file__).with_name("paper.toml")  # a --config file starts from the plain DCGAN, not the recipe
+MODEL = ["--config", str(PLAIN), "--resolution", "64", "--width", "32", "--batch-size", "32", "--quality-every", "0"]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -33,6 +33,37 @@ def test_the_small_data_recipe_loads_with_its_settings_and_flags_override_it(tmp
     assert overridden.train.images == 0
 
 
+def test_without_a_config_file_fit_trains_the_small_data_recipe_at_a_shorter_length(tmp_path):
+    from pathlib import Path
+
+    recipe = RunConfig.from_toml(Path(__file__).parents[1] / "experiments" / "small_data.toml").to_dict()
+    default, _ = resolved("--out", str(tmp_path / "a"))
+    default = default.to_dict()
+    assert default["train"].pop("images") == 200_000 and recipe["train"].pop("images") == 500_000
+    for cadence in ("checkpoint_every", "sample_every", "summary_every"):  # how often a longer run saves and prints
+        del default["train"][cadence], recipe["train"][cadence]
+    assert default == recipe
+    unmirrored, _ = resolved("--no-mirror", "--out", str(tmp_path / "b"))
+    assert not unmirrored.data.mirror and unmirrored.train.augment == "ada"
+    in_epochs, _ = resolved("--epochs", "3", "--out", str(tmp_path / "c"))
+    assert (in_epochs.train.epochs, in_epochs.train.images, in_epochs.model.resolution) == (3, 0, 64)
+
+
+def test_a_config_file_starts_from_the_plain_dcgan_not_the_recipe(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text("[train]\nepochs = 4\n")
+    config, _ = resolved("--config", str(path), "--out", str(tmp_path / "run"))
+    assert (config.train.augment, config.train.r1_gamma, config.data.mirror, config.train.images) == ("", 0, False, 0)
+    assert (config.model.resolution, config.train.batch_size, config.train.ada_max_p) == (32, 64, 1.0)
+
+
+def test_a_saved_run_missing_newer_settings_resumes_with_the_plain_defaults_not_the_recipes():
+    record = RunConfig().to_dict()
+    del record["train"]["ada_max_p"], record["train"]["images"], record["data"]["mirror"]
+    restored = RunConfig.from_dict(record, "config.json")
+    assert (restored.train.ada_max_p, restored.train.images, restored.data.mirror) == (1.0, 0, False)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -234,8 +234,9 @@ def test_dry_run_reports_the_run_and_writes_nothing(tiny_folder, tmp_path):
                                                             result.stdout)[0]]  # fmt: skip
     assert counts == [gan.generator.count_params(), gan.discriminator.count_params()]
     assert "Held out for evaluation: 4 images" in result.stdout  # 2 of the 6 in each class
-    assert "Images per epoch: 8 (2 steps of 4)" in result.stdout and "s per step" in result.stdout
-    assert "for 2 epochs (16 images)" in result.stdout
+    # Without --config the recipe's mirrored copies are on: the 8 training images and their mirror images.
+    assert "Images per epoch: 16 (4 steps of 4)" in result.stdout and "s per step" in result.stdout
+    assert "for 2 epochs (32 images)" in result.stdout
 
 
 # Measures comparable with papers
