@@ -100,6 +100,18 @@ def test_quality_monitor_logs_measures_and_keeps_the_best_generator(dataset, tmp
     assert "swd" in (tmp_path / "history.csv").read_text().splitlines()[0]
 
 
+def test_label_agreement_counts_only_as_far_as_the_samples_are_as_varied_as_the_real_ones():
+    from mri_gan.callbacks.quality import agreement_in_varied_samples
+    from mri_gan.metrics.diversity import Diversity
+
+    assert agreement_in_varied_samples(0.9, Diversity(real=0.2, generated=0.2)) == pytest.approx(0.9)
+    assert agreement_in_varied_samples(0.9, Diversity(real=0.2, generated=0.1)) == pytest.approx(0.9)
+    assert agreement_in_varied_samples(0.9, Diversity(real=0.2, generated=0.6)) == pytest.approx(0.45)
+    early_and_monotonous = agreement_in_varied_samples(0.966, Diversity(real=0.216, generated=0.547))
+    later_and_varied = agreement_in_varied_samples(0.845, Diversity(real=0.216, generated=0.306))
+    assert later_and_varied > early_and_monotonous
+
+
 def test_history_log_writes_only_logged_columns_and_continues_an_existing_header(dataset, tmp_path):
     from mri_gan.callbacks import HistoryLog
 

@@ -39,11 +39,15 @@ def test_fit_writes_a_grid_per_class_and_a_labelled_export(conditional_run):
 def test_the_quality_checks_track_label_agreement_and_keep_the_generator_best_at_it(conditional_run):
     run, _ = conditional_run
     with (run / "history.csv").open(newline="") as handle:
-        agreement = [float(row["label_agreement"]) for row in csv.DictReader(handle)]
-    assert len(agreement) == 2 and all(0.0 <= value <= 1.0 for value in agreement)
+        checks = [(float(row["label_agreement"]), float(row["ms_ssim"])) for row in csv.DictReader(handle)]
+    assert len(checks) == 2 and all(0.0 <= agreement <= 1.0 for agreement, _ in checks)
     best = json.loads((run / "best_generator.json").read_text())
-    assert best["selected_by"] == "label_agreement" and best["label_agreement"] == max(agreement)
-    assert best["epoch"] == 1 + agreement.index(max(agreement))
+    real_diversity = 1 - best["real_sample"]["ms_ssim"]
+    ranks = [((1 - ms_ssim) / real_diversity < 0.5, -agreement * min(1.0, (1 - ms_ssim) / real_diversity))
+             for agreement, ms_ssim in checks]  # fmt: skip
+    chosen = ranks.index(min(ranks))
+    assert best["selected_by"] == "label_agreement" and best["epoch"] == 1 + chosen
+    assert (best["label_agreement"], best["ms_ssim"]) == checks[chosen]
 
 
 def test_generate_makes_the_requested_class_or_every_class(conditional_run, tmp_path):
