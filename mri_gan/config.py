@@ -194,6 +194,9 @@ class TrainConfig:
                          group=BEYOND)  # fmt: skip
     g_lr: float = option(0.0, "the generator's learning rate, if not --lr (0: --lr)", at_least=0, metavar="LR",
                          group=BEYOND)  # fmt: skip
+    lr_decay: float = option(0.0, "the share of the run, at its end, over which both learning rates fall linearly "
+                             "to zero, e.g. 0.5 (pix2pix, CycleGAN; 0: constant rates)", at_least=0, at_most=1,
+                             metavar="SHARE", group=BEYOND)  # fmt: skip
     beta_1: float = option(0.5, "Adam's beta_1", at_least=0, below=1, flag=None)
     beta_2: float = option(0.999, "Adam's beta_2", at_least=0, below=1, flag=None)
     seed: int = option(0, "seed of weights, noise and data order", at_least=0, below=2**32)

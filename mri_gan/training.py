@@ -17,6 +17,7 @@ from mri_gan.callbacks import (
     GanHealth,
     HistoryLog,
     ImageGrid,
+    LinearLearningRateDecay,
     LossPlot,
     ProgressLine,
     QualityMonitor,
@@ -149,7 +150,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
     interrupt = StopOnInterrupt()
     diverged = StopOnNonFinite()
-    callbacks = [diverged, *_callbacks(config, run, dataset, scan, class_names, stream)]
+    callbacks = [diverged, *_rate_schedule(config.train), *_callbacks(config, run, dataset, scan, class_names, stream)]
     train_settings = config.train
     try:
         gan.fit(
@@ -214,6 +215,14 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
         HistoryLog(run.history),
         keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
     ]  # fmt: skip
+
+
+def _rate_schedule(train: TrainConfig) -> list:
+    """The callback that lowers the learning rates over the end of the run, if `train.lr_decay` asks for one."""
+    if not train.lr_decay:
+        return []
+    rates = {"d_optimizer": train.d_lr or train.lr, "g_optimizer": train.g_lr or train.lr}
+    return [LinearLearningRateDecay(rates, train.lr_decay)]
 
 
 def _exporter(config: RunConfig, run: RunDirectory, class_names) -> ExportGenerator:

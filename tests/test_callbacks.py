@@ -112,6 +112,37 @@ def test_label_agreement_counts_only_as_far_as_the_samples_are_as_varied_as_the_
     assert later_and_varied > early_and_monotonous
 
 
+def test_learning_rates_hold_then_fall_linearly_and_a_resumed_run_continues_the_schedule(dataset):
+    import keras
+
+    from mri_gan.callbacks import LinearLearningRateDecay
+
+    class RecordRates(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.rates = {}
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.rates[epoch] = (
+                float(self.model.d_optimizer.learning_rate),
+                float(self.model.g_optimizer.learning_rate),
+            )
+
+    def rates_seen(initial_epoch):
+        record = RecordRates()
+        decay = LinearLearningRateDecay({"d_optimizer": 4e-4, "g_optimizer": 2e-4}, share=0.5)
+        small_gan().fit(dataset, epochs=8, initial_epoch=initial_epoch, verbose=0, callbacks=[decay, record])
+        return record.rates
+
+    unbroken = rates_seen(0)
+    assert [unbroken[epoch][1] for epoch in range(8)] == pytest.approx([2e-4] * 5 + [1.5e-4, 1e-4, 0.5e-4])
+    assert all(d == pytest.approx(2 * g) for d, g in unbroken.values())
+    resumed = rates_seen(6)
+    assert sorted(resumed) == [6, 7] and all(resumed[epoch] == pytest.approx(unbroken[epoch]) for epoch in (6, 7))
+    with pytest.raises(ValueError, match="share"):
+        LinearLearningRateDecay({"g_optimizer": 2e-4}, share=0)
+
+
 def test_history_log_writes_only_logged_columns_and_continues_an_existing_header(dataset, tmp_path):
     from mri_gan.callbacks import HistoryLog
 

@@ -6,6 +6,7 @@ from mri_gan.callbacks.gan_health import GanHealth
 from mri_gan.callbacks.history import HistoryLog
 from mri_gan.callbacks.image_grid import ImageGrid
 from mri_gan.callbacks.interrupt import StopOnInterrupt
+from mri_gan.callbacks.learning_rate_decay import LinearLearningRateDecay
 from mri_gan.callbacks.loss_plot import LossPlot
 from mri_gan.callbacks.non_finite import StopOnNonFinite
 from mri_gan.callbacks.progress import ProgressLine
@@ -19,6 +20,7 @@ __all__ = [
     "GanHealth",
     "HistoryLog",
     "ImageGrid",
+    "LinearLearningRateDecay",
     "LossPlot",
     "ProgressLine",
     "QualityMonitor",
