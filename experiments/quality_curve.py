@@ -23,7 +23,7 @@ with other tools (e.g. `experiments/phantom_coverage.py` on the built-in set).
 The whole training state is checkpointed at every check (`OUT/checkpoints`), so a curve can
 be carried further: the same command with a larger `--images` and `--resume` continues from
 the last check (networks, optimizers, ADA's p, the training clock; the data order starts its
-sequence afresh) and appends to `curve.csv`. The arguments a curve started with are kept in
+sequence afresh) and appends to `curve.csv`; a `--lr-decay` schedule then runs to the new end. The arguments a curve started with are kept in
 `OUT/curve_arguments.json`; a resume with other ones is refused, as is a new curve into an
 `--out` that already holds one.
 """
@@ -55,7 +55,7 @@ from mri_gan.holdout import held_out_scan, hold_out
 from mri_gan.metrics.classifier import real_fake_scores
 from mri_gan.precision import choose_precision
 from mri_gan.run_directory import RunDirectory
-from mri_gan.training import build_gan
+from mri_gan.training import build_gan, rate_schedule
 from mri_gan.training_state import TrainingState
 
 ARGUMENTS = "curve_arguments.json"
@@ -190,7 +190,8 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
     if initial_epoch:
         curve.continue_from(read_rows(out / "curve.csv"), initial_epoch * per_epoch)
     gan.fit(dataset, epochs=math.ceil(images / per_epoch), initial_epoch=initial_epoch,
-            callbacks=[curve, Checkpoint(state, every=curve.every_epochs)], verbose=0, shuffle=False)  # fmt: skip
+            callbacks=[*rate_schedule(config.train), curve, Checkpoint(state, every=curve.every_epochs)], verbose=0,
+            shuffle=False)  # fmt: skip
     save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
     gan.sampling_generator.save(out / "generator.keras")
     return curve

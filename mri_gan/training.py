@@ -150,7 +150,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
     interrupt = StopOnInterrupt()
     diverged = StopOnNonFinite()
-    callbacks = [diverged, *_rate_schedule(config.train), *_callbacks(config, run, dataset, scan, class_names, stream)]
+    callbacks = [diverged, *rate_schedule(config.train), *_callbacks(config, run, dataset, scan, class_names, stream)]
     train_settings = config.train
     try:
         gan.fit(
@@ -217,7 +217,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
     ]  # fmt: skip
 
 
-def _rate_schedule(train: TrainConfig) -> list:
+def rate_schedule(train: TrainConfig) -> list:
     """The callback that lowers the learning rates over the end of the run, if `train.lr_decay` asks for one."""
     if not train.lr_decay:
         return []
