@@ -235,7 +235,8 @@ class TrainConfig:
                               metavar="DECAY", group=BEYOND)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
     keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
-                            "conditional runs)", choices=selectable_measures(conditional=True))  # fmt: skip
+                            "conditional runs, scaled down for samples less varied than the real ones)",
+                            choices=selectable_measures(conditional=True))  # fmt: skip
 
     def length_in_epochs(self, images_per_epoch: int) -> int:
         """The run's length: `epochs`, or, when `images` is set, the fewest epochs that show that many images."""
