@@ -6,9 +6,10 @@ Per seed: the real images are split by image into training (70%) and test (30%) 
 exact duplicates and slices of one subject kept on one side; a conditional GAN is
 trained with `python -m mri_gan.fit --conditional` and the small-data recipe on the
 training part only (so no test image is ever seen by the generator); it generates
-`--synthetic-per-class` images of each class; the small tumour classifier of
-`mri_gan.label_classifier` is trained on (a) the real training part, (b) the synthetic
-images only, (c) both; each is tested on the real test part. `utility.md` reports
+`--synthetic-per-class` images of each class (from the final generator, or with
+`--generator best_generator` the one the run's quality checks kept); the small tumour
+classifier of `mri_gan.label_classifier` is trained on (a) the real training part, (b) the
+synthetic images only, (c) both; each is tested on the real test part. `utility.md` reports
 accuracy, sensitivity and specificity as mean +- standard deviation over seeds, and the
 per-seed difference (c) - (a), the figure that says whether synthetic images help;
 `utility.jsonl` has one line per seed and setting.
@@ -34,6 +35,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--synthetic-per-class", type=int, default=200)
+    p.add_argument(
+        "--generator",
+        choices=("generator", "best_generator"),
+        default="generator",
+        help="which export of each run samples the synthetic images: the final one, or the one its "
+        "quality checks kept (best_generator needs --keep-best in --fit-args and quality checks on)",
+    )
     p.add_argument("--fit-args", default=f"--config {shlex.quote(str(RECIPE))} --quality-every 0",
                    help="flags for mri_gan.fit: the GAN's configuration and length (--epochs)")  # fmt: skip
     return p
@@ -91,7 +99,7 @@ def main(argv=None) -> int:
         train, test = split_folder(scan.images, class_names, seed, args.out / f"split-seed{seed}")
         run = args.out / f"gan-seed{seed}"
         train_gan(args.out / f"split-seed{seed}", run, seed, args.fit_args)
-        sampler = Sampler(model_source(run))
+        sampler = Sampler(model_source(run / args.generator))
         resolution, gan_classes = sampler.resolution, sampler.classes
         real_x, real_y = pixels(train, resolution), np.asarray([image.label for image in train])
         test_x, test_y = pixels(test, resolution), np.asarray([image.label for image in test])

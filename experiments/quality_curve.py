@@ -23,9 +23,9 @@ with other tools (e.g. `experiments/phantom_coverage.py` on the built-in set).
 The whole training state is checkpointed at every check (`OUT/checkpoints`), so a curve can
 be carried further: the same command with a larger `--images` and `--resume` continues from
 the last check (networks, optimizers, ADA's p, the training clock; the data order starts its
-sequence afresh) and appends to `curve.csv`; a `--lr-decay` schedule then runs to the new end. The arguments a curve started with are kept in
-`OUT/curve_arguments.json`; a resume with other ones is refused, as is a new curve into an
-`--out` that already holds one.
+sequence afresh) and appends to `curve.csv`; a `--lr-decay` schedule then runs to the new
+end. The arguments a curve started with are kept in `OUT/curve_arguments.json`; a resume
+with other ones is refused, as is a new curve into an `--out` that already holds one.
 """
 
 import argparse
