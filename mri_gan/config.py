@@ -238,6 +238,11 @@ class TrainConfig:
                             "conditional runs, scaled down for samples less varied than the real ones)",
                             choices=selectable_measures(conditional=True))  # fmt: skip
 
+    @property
+    def optimizer_rates(self) -> dict[str, float]:
+        """Each optimizer's learning rate by its attribute on the GAN: its own flag, else `lr`."""
+        return {"d_optimizer": self.d_lr or self.lr, "g_optimizer": self.g_lr or self.lr}
+
     def length_in_epochs(self, images_per_epoch: int) -> int:
         """The run's length: `epochs`, or, when `images` is set, the fewest epochs that show that many images."""
         return -(-self.images // images_per_epoch) if self.images else self.epochs

@@ -73,11 +73,9 @@ def build_gan(config: RunConfig, num_classes: int = 0) -> DCGAN:
                 ema_decay=train.ema_decay, num_classes=classes, ada_target=train.ada_target,
                 ada_speed_images=1000 * train.ada_kimg, ada_max_p=train.ada_max_p,
                 class_loss=train.class_loss)  # fmt: skip
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(train.d_lr or train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
-        g_optimizer=keras.optimizers.Adam(train.g_lr or train.lr, beta_1=train.beta_1, beta_2=train.beta_2),
-        jit_compile=JIT_COMPILE[train.jit_compile],
-    )
+    optimizers = {name: keras.optimizers.Adam(rate, beta_1=train.beta_1, beta_2=train.beta_2)
+                  for name, rate in train.optimizer_rates.items()}  # fmt: skip
+    gan.compile(**optimizers, jit_compile=JIT_COMPILE[train.jit_compile])
     return gan
 
 
@@ -135,8 +133,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         gan = build_gan(config, len(class_names))
         checkpoint = TrainingState(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
-        for optimizer, rate in ((gan.d_optimizer, config.train.d_lr), (gan.g_optimizer, config.train.g_lr)):
-            optimizer.learning_rate = rate or config.train.lr  # the checkpoint restored the old rates; flags now win
+        for name, rate in config.train.optimizer_rates.items():
+            getattr(gan, name).learning_rate = rate  # the checkpoint restored the old rates; flags now win
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)
@@ -221,8 +219,7 @@ def rate_schedule(train: TrainConfig) -> list:
     """The callback that lowers the learning rates over the end of the run, if `train.lr_decay` asks for one."""
     if not train.lr_decay:
         return []
-    rates = {"d_optimizer": train.d_lr or train.lr, "g_optimizer": train.g_lr or train.lr}
-    return [LinearLearningRateDecay(rates, train.lr_decay)]
+    return [LinearLearningRateDecay(train.optimizer_rates, train.lr_decay)]
 
 
 def _exporter(config: RunConfig, run: RunDirectory, class_names) -> ExportGenerator:
