@@ -28,6 +28,7 @@ def test_the_small_data_recipe_loads_with_its_settings_and_flags_override_it(tmp
     assert (config.train.augment, config.train.ada_kimg, config.train.ada_max_p) == ("ada", 20, 0.8)
     assert config.data.mirror
     assert (config.train.r1_gamma, config.train.r1_interval, config.train.images) == (0.05, 16, 500_000)
+    assert config.train.lr_decay == 0.5
     overridden, _ = resolved("--config", str(recipe), "--epochs", "7", "--r1-interval", "1", "--out", str(tmp_path))
     assert (overridden.train.epochs, overridden.train.r1_interval, overridden.data.mirror) == (7, 1, True)
     assert overridden.train.images == 0
