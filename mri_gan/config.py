@@ -292,7 +292,7 @@ Only the settings where the recipe differs from the dataclass defaults (width 32
 beta_1 0.5 are both); a test holds this equal to the recipe file but for its length.
 
 The recipe made the most varied slices measured on a few hundred or a thousand images at
-64x64 (experiments/README.md); 200,000 images take about 7 minutes on a 2-core CPU with
+64x64 (experiments/README.md); 200,000 images take 6-8 minutes on a 2-core CPU with
 bfloat16 and met the no-argument run's bar on the built-in set (SWD at most twice the
 real-vs-real baseline, MS-SSIM at most 1.3 times the real set's, mean of 3 seeds: 1.59x and
 1.11 with the rates falling to zero over the second half). A
