@@ -54,12 +54,31 @@ def dry_run(config: RunConfig, out) -> str:
         f"Images per epoch: {per_epoch:,} ({steps_per_epoch} steps of {config.train.batch_size})",
         f"Networks ({config.model.architecture}, {config.model.resolution}x{config.model.resolution}): generator "
         f"{gan.generator.count_params():,} parameters, discriminator {gan.discriminator.count_params():,}",
+        learning_rate_plan(config.train, epochs),
         f"Precision: {precision.describe()}",
         f"Timed: {seconds_per_step:.3f} s per step ({config.train.batch_size / seconds_per_step:,.0f} images/s), "
         f"about {_duration(epoch_seconds)} per epoch and {_duration(epoch_seconds * epochs)} for "
         f"{epochs} epochs ({epochs * per_epoch:,} images), training steps only",
     ]
     return "\n".join(lines)
+
+
+def learning_rate_plan(train, epochs: int) -> str:
+    """Each optimizer's learning rate and, with `--lr-decay`, the epochs over which it falls.
+
+    A falling rate changes what a longer or shorter run means, so the plan is shown before
+    the compute is spent; it comes from the same schedule `fit` applies.
+    """
+    from mri_gan.training import rate_schedule
+
+    rates = train.optimizer_rates
+    text = f"Learning rates: discriminator {rates['d_optimizer']:g}, generator {rates['g_optimizer']:g}"
+    scales = [schedule.scale(epoch, epochs) for schedule in rate_schedule(train) for epoch in range(epochs)]
+    falling = [epoch for epoch, scale in enumerate(scales) if scale < 1]
+    if not falling:
+        return f"{text}, constant"
+    return (f"{text} in epochs 1-{falling[0]}, then falling linearly to {scales[-1]:.0%} of that in epoch "
+            f"{epochs} (--lr-decay {train.lr_decay:g})")  # fmt: skip
 
 
 def _seconds_per_step(gan, dataset) -> float:

@@ -237,6 +237,21 @@ def test_dry_run_reports_the_run_and_writes_nothing(tiny_folder, tmp_path):
     # Without --config the recipe's mirrored copies are on: the 8 training images and their mirror images.
     assert "Images per epoch: 16 (4 steps of 4)" in result.stdout and "s per step" in result.stdout
     assert "for 2 epochs (32 images)" in result.stdout
+    assert "Learning rates: discriminator 0.0002, generator 0.0002" in result.stdout
+
+
+def test_the_dry_run_says_when_the_learning_rates_start_to_fall():
+    from mri_gan.config import TrainConfig
+    from mri_gan.dry_run import learning_rate_plan
+
+    train = TrainConfig(lr=2e-4, g_lr=1e-4, lr_decay=0.5)
+    expected = ("Learning rates: discriminator 0.0002, generator 0.0001 in epochs 1-51, then falling linearly to 2% "
+                "of that in epoch 100 (--lr-decay 0.5)")  # fmt: skip
+    assert learning_rate_plan(train, 100) == expected
+    assert (
+        learning_rate_plan(TrainConfig(lr=3e-4), 100)
+        == "Learning rates: discriminator 0.0003, generator 0.0003, constant"
+    )
 
 
 # Measures comparable with papers
