@@ -11,7 +11,7 @@ import time
 
 import tensorflow as tf
 
-from mri_gan.config import RunConfig
+from mri_gan.config import RunConfig, TrainConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
 from mri_gan.holdout import hold_out
 from mri_gan.precision import choose_precision
@@ -63,7 +63,7 @@ def dry_run(config: RunConfig, out) -> str:
     return "\n".join(lines)
 
 
-def learning_rate_plan(train, epochs: int) -> str:
+def learning_rate_plan(train: TrainConfig, epochs: int) -> str:
     """Each optimizer's learning rate and, with `--lr-decay`, the epochs over which it falls.
 
     A falling rate changes what a longer or shorter run means, so the plan is shown before
@@ -73,7 +73,8 @@ def learning_rate_plan(train, epochs: int) -> str:
 
     rates = train.optimizer_rates
     text = f"Learning rates: discriminator {rates['d_optimizer']:g}, generator {rates['g_optimizer']:g}"
-    scales = [schedule.scale(epoch, epochs) for schedule in rate_schedule(train) for epoch in range(epochs)]
+    schedule = rate_schedule(train)
+    scales = [schedule[0].scale(epoch, epochs) for epoch in range(epochs)] if schedule else []
     falling = [epoch for epoch, scale in enumerate(scales) if scale < 1]
     if not falling:
         return f"{text}, constant"
