@@ -6,7 +6,7 @@
 Exports an untrained paper-sized generator (speed does not depend on the weights), built in
 `--precision` as `fit` builds it (default auto: its layers compute in bfloat16 on CPUs with
 AVX-512 BF16 or AMX, so its SavedModel does too), to a temporary folder, then times
-`generate_files` end to end: loading the SavedModel, sampling, converting and writing every
+`sample_files` end to end: loading the SavedModel, sampling, converting and writing every
 PNG (median of 3 runs into fresh folders). The whole command, including starting Python and
 importing TensorFlow, is timed once too.
 """
@@ -22,13 +22,13 @@ from pathlib import Path
 import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before TF is imported)
 
 # isort: split
-from mri_gan.export import export_generator
-from mri_gan.hardware import read_cpu
-from mri_gan.model_source import Sampler, model_source
 from mri_gan.models import build_generator
-from mri_gan.precision import PRECISIONS, choose_precision, dtype_policy
-from mri_gan.sampling import latent_vectors
-from mri_gan.synthesis import generate_files
+from mri_gan.runs.export import export_generator
+from mri_gan.runs.model_source import Sampler, model_source
+from mri_gan.runtime.hardware import read_cpu
+from mri_gan.runtime.precision import PRECISIONS, choose_precision, dtype_policy
+from mri_gan.sampling.files import sample_files
+from mri_gan.sampling.latents import latent_vectors
 
 
 def model_only_seconds(model: Path, num: int, batch_size: int) -> float:
@@ -58,13 +58,13 @@ def main() -> None:
         seconds = []
         for run in range(3):
             start = time.perf_counter()
-            paths = generate_files(model, args.num, Path(scratch) / f"out{run}", batch_size=args.batch_size, quiet=True)
+            paths = sample_files(model, args.num, Path(scratch) / f"out{run}", batch_size=args.batch_size, quiet=True)
             seconds.append(time.perf_counter() - start)
             assert len(paths) == args.num and all(path.is_file() for path in paths[-10:])
         median = statistics.median(seconds)
         sampling = model_only_seconds(model, args.num, args.batch_size)
         print(f"generator forward alone: {sampling:.2f} s ({args.num / sampling:,.0f} images/s)")
-        print(f"generate_files, {args.num} PNGs at {args.resolution}x{args.resolution}: {median:.2f} s "
+        print(f"sample_files, {args.num} PNGs at {args.resolution}x{args.resolution}: {median:.2f} s "
               f"({args.num / median:,.0f} files/s; runs {', '.join(f'{s:.2f}' for s in seconds)} s)")  # fmt: skip
         start = time.perf_counter()
         command = [sys.executable, "-m", "mri_gan.generate", "--model", str(model), "--num", str(args.num),

@@ -14,8 +14,8 @@ from PIL import Image
 from scipy import ndimage
 
 from mri_gan.data import render_slice
-from mri_gan.hardware import read_cpu
 from mri_gan.metrics import ms_ssim_diversity, nearest_training_images, sliced_wasserstein
+from mri_gan.runtime.hardware import read_cpu
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from PIL import Image
 from train_step import measure
 
 from mri_gan.data import folder_dataset, render_slice
-from mri_gan.hardware import read_cpu
+from mri_gan.runtime.hardware import read_cpu
 
 
 def write_mixed_folder(root: Path, num: int) -> Path:

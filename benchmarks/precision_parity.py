@@ -62,7 +62,7 @@ def write_table(out: Path) -> Path:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     import mri_gan  # noqa: F401  (quiet TensorFlow start-up for the helpers used here)
-    from mri_gan.hardware import read_cpu
+    from mri_gan.runtime.hardware import read_cpu
 
     print(f"CPU: {read_cpu().describe()}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from train_step import warmed_up_gan
 
-from mri_gan.hardware import read_cpu
-from mri_gan.precision import choose_precision
+from mri_gan.runtime.hardware import read_cpu
+from mri_gan.runtime.precision import choose_precision
 
 # isort: split
 import tensorflow as tf

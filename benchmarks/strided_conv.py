@@ -20,11 +20,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mri_gan import models
 from mri_gan.data.pipeline import batched
-from mri_gan.gan import DCGAN
-from mri_gan.hardware import read_cpu
-from mri_gan.models import dcgan as models
+from mri_gan.gan.model import GAN
 from mri_gan.models.strided_conv import kernel_gradient
+from mri_gan.runtime.hardware import read_cpu
 
 BATCH = 128
 SHAPES = ((64, 1, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512))  # input size, channels in, channels out
@@ -66,9 +66,9 @@ def keras_convolutions():
         models.StridedConv2D, models.StridedConv2DTranspose = saved
 
 
-def paper_gan() -> DCGAN:
+def paper_gan() -> GAN:
     keras.utils.set_random_seed(0)
-    gan = DCGAN(models.build_generator(64, 100, 64), models.build_discriminator(64, 64), seed=0)
+    gan = GAN(models.build_generator(64, 100, 64), models.build_discriminator(64, 64), seed=0)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     return gan
 

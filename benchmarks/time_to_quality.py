@@ -25,8 +25,8 @@ import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before 
 # isort: split
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir
-from mri_gan.hardware import read_cpu
-from mri_gan.precision import choose_precision
+from mri_gan.runtime.hardware import read_cpu
+from mri_gan.runtime.precision import choose_precision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
 from quality_curve import train_curve  # the measured training loop of experiments/quality_curve.py

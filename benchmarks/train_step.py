@@ -38,13 +38,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.augment import parse_policy
 from mri_gan.config import JIT_COMPILE, check_option
 from mri_gan.data.pipeline import batched
-from mri_gan.gan import DCGAN
-from mri_gan.hardware import read_cpu
+from mri_gan.gan.augment import parse_policy
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import choose_precision, dtype_policy
+from mri_gan.runtime.hardware import read_cpu
+from mri_gan.runtime.precision import choose_precision, dtype_policy
 
 PEER = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "peer_torch_dcgan.py"
 
@@ -101,7 +101,7 @@ def warmed_up_gan(resolution: int, width: int, batch: int, steps: int, precision
     random batches, after one warm-up epoch; adaptive augmentation probabilities are then set to 0.5."""
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):
-        gan = DCGAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0, **recipe)
+        gan = GAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0, **recipe)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
                 jit_compile=JIT_COMPILE[jit_compile])  # fmt: skip
     images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")

@@ -44,7 +44,7 @@ CONFIGURATIONS = {
     "augment+r1": ["--augment", "color,translation,cutout", "--r1-gamma", "0.05"],
     "augment+wgan-gp": ["--augment", "color,translation,cutout", "--loss", "wgan-gp"],
 }
-PLAIN = Path(__file__).with_name("paper.toml")  # a --config file starts from the plain DCGAN, not the recipe
+PLAIN = Path(__file__).with_name("paper.toml")  # a --config file starts from the plain GAN, not the recipe
 MODEL = ["--config", str(PLAIN), "--resolution", "64", "--width", "32", "--batch-size", "32", "--quality-every", "0"]
 
 
@@ -76,8 +76,8 @@ def image_count(folder: Path) -> int:
 def run_one(name: str, seed: int, folder: Path, epochs: int, num_real: int, out: Path,
             options: list[str] | None = None) -> dict:  # fmt: skip
     """Train and evaluate one configuration (`options`, default: `CONFIGURATIONS[name]`); returns its results line."""
-    from mri_gan.run_directory import RunDirectory
-    from mri_gan.run_record import read_run_record
+    from mri_gan.runs.layout import RunDirectory
+    from mri_gan.training.record import read_run_record
 
     options = CONFIGURATIONS[name] if options is None else options
     run = out / f"{name}-seed{seed}"
@@ -170,7 +170,7 @@ def write_grid_sheet(out: Path, results: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mri_gan.grids import save_figure
+    from mri_gan.sampling.grids import save_figure
 
     tiles = {}
     for name in CONFIGURATIONS:

@@ -8,7 +8,7 @@ trained with `python -m mri_gan.fit --conditional` and the small-data recipe on 
 training part only (so no test image is ever seen by the generator); it generates
 `--synthetic-per-class` images of each class (from the final generator, or with
 `--generator best_generator` the one the run's quality checks kept); the small tumour
-classifier of `mri_gan.label_classifier` is trained on (a) the real training part, (b) the
+classifier of `mri_gan.metrics.label_fidelity` is trained on (a) the real training part, (b) the
 synthetic images only, (c) both; each is tested on the real test part. `utility.md` reports
 accuracy, sensitivity and specificity as mean +- standard deviation over seeds, and the
 per-seed difference (c) - (a), the figure that says whether synthetic images help;
@@ -64,7 +64,7 @@ def split_folder(images, class_names, seed: int, out: Path) -> tuple[list, list]
 
 def pixels(images, resolution: int) -> np.ndarray:
     from mri_gan.data import files_dataset
-    from mri_gan.sampling import to_uint8
+    from mri_gan.sampling.latents import to_uint8
 
     dataset = files_dataset([image.path for image in images], resolution=resolution).batch(256)
     return np.concatenate([to_uint8(batch).numpy() for batch in dataset])
@@ -83,9 +83,9 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     import mri_gan  # noqa: F401  (quiet TensorFlow start-up)
     from mri_gan.data import default_dataset_dir, scan_image_folder
-    from mri_gan.evaluation.inputs import generated_images
-    from mri_gan.label_classifier import binary_scores, predict_labels, train_label_classifier
-    from mri_gan.model_source import Sampler, model_source
+    from mri_gan.evaluation.inputs import sampled_images
+    from mri_gan.metrics.label_fidelity import binary_scores, predict_labels, train_label_classifier
+    from mri_gan.runs.model_source import Sampler, model_source
 
     data = args.data or default_dataset_dir()
     scan = scan_image_folder(data)
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
         resolution, gan_classes = sampler.resolution, sampler.classes
         real_x, real_y = pixels(train, resolution), np.asarray([image.label for image in train])
         test_x, test_y = pixels(test, resolution), np.asarray([image.label for image in test])
-        synthetic = [generated_images(sampler, args.synthetic_per_class, seed + 1000, label=index)
+        synthetic = [sampled_images(sampler, args.synthetic_per_class, seed + 1000, label=index)
                      for index in range(len(gan_classes))]  # fmt: skip
         synthetic_y = np.concatenate([np.full(args.synthetic_per_class, class_names.index(name))
                                       for name in gan_classes])  # fmt: skip

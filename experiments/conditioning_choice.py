@@ -28,11 +28,11 @@ from keras import layers
 
 from mri_gan.config import RunConfig
 from mri_gan.data import default_dataset_dir, folder_dataset
-from mri_gan.export import export_generator
-from mri_gan.losses import discriminator_bce, generator_non_saturating
+from mri_gan.gan.build import build_gan
+from mri_gan.gan.losses import discriminator_bce, generator_non_saturating
 from mri_gan.models import build_discriminator, build_generator
 from mri_gan.models.contract import FEATURES
-from mri_gan.training import build_gan
+from mri_gan.runs.export import export_generator
 
 METHODS = ("projection", "auxiliary")
 

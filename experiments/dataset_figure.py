@@ -13,8 +13,8 @@ import matplotlib
 import numpy as np
 
 from mri_gan.data import default_dataset_dir, folder_dataset
-from mri_gan.grids import image_grid, save_figure
-from mri_gan.sampling import to_uint8
+from mri_gan.sampling.grids import image_grid, save_figure
+from mri_gan.sampling.latents import to_uint8
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

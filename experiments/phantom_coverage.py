@@ -34,13 +34,13 @@ import keras
 import numpy as np
 
 from mri_gan.cli import run_command
-from mri_gan.data.default import default_dataset_dir
+from mri_gan.data.builtin import default_dataset_dir
 from mri_gan.data.files import scan_image_folder
 from mri_gan.data.phantom import CONTRASTS, MANIFEST
 from mri_gan.evaluation.folders import labelled_images
 from mri_gan.metrics.swd import sliced_wasserstein
-from mri_gan.model_source import Sampler, model_source
-from mri_gan.sampling import latent_vectors
+from mri_gan.runs.model_source import Sampler, model_source
+from mri_gan.sampling.latents import latent_vectors
 
 RESOLUTION = 64
 LEVEL_BINS = 5  # quantile bins of the training slices' predicted level: 20% of them in each

@@ -43,20 +43,22 @@ import keras
 import numpy as np
 
 from mri_gan.callbacks.checkpoint import Checkpoint
+from mri_gan.cli.fit import parser as fit_parser
+from mri_gan.cli.fit import resolve
 from mri_gan.config import RunConfig
-from mri_gan.data import default_dataset_dir, folder_dataset
+from mri_gan.data import default_dataset_dir
+from mri_gan.data.holdout import held_out_scan
+from mri_gan.data.sources import dataset_from_config
 from mri_gan.evaluation import discriminator_probabilities, evaluate_images
 from mri_gan.evaluation.folders import labelled_images
-from mri_gan.fit import parser as fit_parser
-from mri_gan.fit import resolve
-from mri_gan.grids import image_grid, save_figure, save_png
-from mri_gan.hardware import read_cpu
-from mri_gan.holdout import held_out_scan, hold_out
-from mri_gan.metrics.classifier import real_fake_scores
-from mri_gan.precision import choose_precision
-from mri_gan.run_directory import RunDirectory
-from mri_gan.training import build_gan, rate_schedule
-from mri_gan.training_state import TrainingState
+from mri_gan.gan.build import build_gan
+from mri_gan.metrics.roc import real_fake_scores
+from mri_gan.runs.layout import RunDirectory
+from mri_gan.runtime.hardware import read_cpu
+from mri_gan.runtime.precision import choose_precision
+from mri_gan.sampling.grids import image_grid, save_figure, save_png
+from mri_gan.training.run import rate_schedule
+from mri_gan.training.state import TrainingState
 
 ARGUMENTS = "curve_arguments.json"
 COLUMNS = ("images_seen", "minutes", "swd_ratio", "ms_ssim_ratio", "possible_copies", "d_roc_auc",
@@ -104,9 +106,9 @@ class QualityCurve(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def measure(self, images_seen: int, logs: dict) -> dict:
-        fake = self.model.generate(len(self.real), seed=self.seed)
+        fake = self.model.sample(len(self.real), seed=self.seed)
         report = evaluate_images(self.real, fake, self.real, discriminator=self.model.discriminator, seed=self.seed,
-                                 measures=("swd", "ms_ssim", "novelty"))  # fmt: skip
+                                 measures=("swd", "ms_ssim", "novelty"), intervals=False)  # fmt: skip
         row = {
             "images_seen": images_seen,
             "minutes": self.train_seconds / 60,
@@ -173,10 +175,8 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
     with `resume`, from the training state and rows of the curve already in `out`."""
     keras.utils.set_random_seed(config.train.seed)
     config.data.path = str(folder)
-    scan = hold_out(RunDirectory(out), config.data.scan(), config.data.holdout, config.train.seed)
-    dataset, scan = folder_dataset(scan, resolution=config.model.resolution, batch_size=config.train.batch_size,
-                                   seed=config.train.seed, with_labels=config.model.conditional,
-                                   **config.data.pipeline_options())  # fmt: skip
+    data = dataset_from_config(config, RunDirectory(out))
+    dataset, scan = data.dataset, data.scan
     per_epoch = config.data.images_per_epoch(len(scan.images))
     real = labelled_images(scan, config.model.resolution).images
     held = held_out_scan(RunDirectory(out))
@@ -192,7 +192,7 @@ def train_curve(folder: Path, config: RunConfig, out: Path, every_images: int, i
     gan.fit(dataset, epochs=math.ceil(images / per_epoch), initial_epoch=initial_epoch,
             callbacks=[*rate_schedule(config.train), curve, Checkpoint(state, every=curve.every_epochs)], verbose=0,
             shuffle=False)  # fmt: skip
-    save_png(image_grid(np.concatenate([real[:32], gan.generate(32, seed=1)]), columns=8), out / "final_grid.png")
+    save_png(image_grid(np.concatenate([real[:32], gan.sample(32, seed=1)]), columns=8), out / "final_grid.png")
     gan.sampling_generator.save(out / "generator.keras")
     return curve
 

@@ -1,6 +1,6 @@
 """mri_gan: train, watch, export, sample and judge DCGANs that synthesize brain MR slices."""
 
-from mri_gan import _tf_setup  # noqa: F401  (must run before TensorFlow is imported)
+from mri_gan.runtime import tf_setup  # noqa: F401  (must run before TensorFlow is imported)
 
 # isort: split
 from mri_gan.models import fused_batch_norm, strided_conv  # noqa: F401  (registered: .keras files of runs before 0.2 name them)

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mri_gan.augment import PSEUDO, parse_policy
+from mri_gan.data.volumes.formats import MODALITY_ALIASES
 from mri_gan.data.volumes.slicing import PLANES, SliceOptions
-from mri_gan.data.volumes.sources import MODALITY_ALIASES
-from mri_gan.distribution import STRATEGIES
 from mri_gan.errors import ConfigError, DataNotFoundError
-from mri_gan.losses import LOSSES, loss_spec
-from mri_gan.metrics.registry import LABEL_AGREEMENT, selectable_measures
-from mri_gan.models import ARCHITECTURES, SUPPORTED_RESOLUTIONS
-from mri_gan.precision import PRECISIONS
+from mri_gan.gan.augment import PSEUDO, parse_policy
+from mri_gan.gan.losses import LOSSES, AdversarialLoss
+from mri_gan.gan.model import GAN
+from mri_gan.metrics.registry import MEASURES, selectable_measures
+from mri_gan.models import ARCHITECTURES, RESOLUTIONS, architecture
+from mri_gan.runtime.distribution import STRATEGIES
+from mri_gan.runtime.precision import PRECISIONS
 
 JIT_COMPILE = {"auto": "auto", "on": True, "off": False}  # the flag's values and what keras.Model.compile takes
 
@@ -85,6 +86,7 @@ def option(default, help: str, **details):
     return field(default=default, **declared)
 
 
+SLICING = SliceOptions()
 SCANS = "NIfTI volumes and DICOM series in --data (sliced first, then cached)"
 BEYOND = (
     "beyond the paper's DCGAN (without --config the recipe's ADA, mirror and R1 are on; a --config file "
@@ -105,13 +107,18 @@ class DataConfig:
     drop_duplicates: bool = option(False, "skip files that are byte copies of others")
     strict: bool = option(False, "refuse to train when any image file is bad")
     min_size: int = option(32, "smallest usable image side in pixels", at_least=1, flag=None)
-    plane: str = option("axial", "plane of the slices", choices=tuple(PLANES), group=SCANS)
-    modality: str = option("t1ce", "sequence of BraTS-style folders", choices=tuple(MODALITY_ALIASES), group=SCANS)
-    min_tumour_area: int = option(20, "segmentation pixels that make a slice yes", metavar="PIXELS", group=SCANS)
-    min_foreground: float = option(0.1, "least share of a slice that is head", metavar="SHARE", group=SCANS)
-    window: list[float] = option([0.5, 99.5], "per-volume intensity percentiles", metavar=("LOW", "HIGH"),
-                                 group=SCANS)  # fmt: skip
-    dicom_window: bool = option(False, "use each DICOM series' own WindowCenter/Width", group=SCANS)
+    # The slicing settings' defaults and rules are SliceOptions'; these declare their flags and help.
+    plane: str = option(SLICING.plane, "plane of the slices", choices=tuple(PLANES), group=SCANS)
+    modality: str = option(SLICING.modality, "sequence of BraTS-style folders", choices=tuple(MODALITY_ALIASES),
+                           group=SCANS)  # fmt: skip
+    min_tumour_area: int = option(SLICING.min_tumour_area, "segmentation pixels that make a slice yes",
+                                  metavar="PIXELS", group=SCANS)  # fmt: skip
+    min_foreground: float = option(SLICING.min_foreground, "least share of a slice that is head", metavar="SHARE",
+                                   group=SCANS)  # fmt: skip
+    window: list[float] = option(list(SLICING.window), "per-volume intensity percentiles mapped to 0-255",
+                                 metavar=("LOW", "HIGH"), group=SCANS)  # fmt: skip
+    dicom_window: bool = option(SLICING.dicom_window, "use each DICOM series' own WindowCenter/Width instead",
+                                group=SCANS)  # fmt: skip
     balance_classes: bool = option(False, "draw every class equally often (Kaggle: 155 yes / 98 no)", group=BEYOND)
     mirror: bool = option(False, "add left-right mirrored copies of the images (an epoch doubles); --no-mirror: "
                           "without them", group=BEYOND, negatable=True)  # fmt: skip
@@ -141,7 +148,7 @@ class DataConfig:
 
     def scan(self):
         """The `FolderScan` of `path` with these settings (volumes sliced first): what training reads."""
-        from mri_gan.data.training_data import scan_training_data
+        from mri_gan.data.sources import scan_training_data
 
         return scan_training_data(self.path, self.slice_options(), min_size=self.min_size, strict=self.strict,
                                   drop_duplicates=self.drop_duplicates)  # fmt: skip
@@ -166,7 +173,7 @@ class ModelConfig:
     """The networks' shape."""
 
     architecture: str = option("dcgan", "the networks (mri_gan.models.ARCHITECTURES)", choices=tuple(ARCHITECTURES))
-    resolution: int = option(32, "image side (the recommended recipe and the paper: 64)", choices=SUPPORTED_RESOLUTIONS)
+    resolution: int = option(32, "image side (the recommended recipe and the paper: 64)", choices=RESOLUTIONS)
     latent_dim: int = option(100, "length of the latent vector z", at_least=1)
     width: int = option(32, "base number of filters of both networks (the paper's DCGAN: 64)", at_least=1)
     synchronized_batch_norm: bool = option(False, "batch-norm statistics over all replicas", flag="sync_batch_norm")
@@ -175,6 +182,10 @@ class ModelConfig:
 
     def validate(self) -> None:
         check_section("model", self)
+        try:
+            architecture(self.architecture).check_shape(self.resolution, self.latent_dim, self.width)
+        except ConfigError as error:
+            raise ConfigError(f"model.{error} (architecture {self.architecture})") from None
 
 
 NETWORK_SHAPE = ("architecture", "resolution", "latent_dim", "width", "conditional", "spectral_norm")
@@ -221,18 +232,17 @@ class TrainConfig:
                               "every image, augmentations start to leak into the generated images)", above=0,
                               at_most=1, metavar="P", group=BEYOND)  # fmt: skip
     loss: str = option("bce", "adversarial loss (default bce, the paper's)", choices=tuple(LOSSES), group=BEYOND)
-    label_smoothing: float = option(0.0, "one-sided: real target 1 - X (bce, lsgan)", at_least=0, below=1,
-                                    metavar="X", group=BEYOND)  # fmt: skip
-    r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", at_least=0, metavar="GAMMA",
-                             group=BEYOND)  # fmt: skip
+    label_smoothing: float = option(0.0, "one-sided: real target 1 - X (bce, lsgan)", metavar="X",
+                                    group=BEYOND)  # fmt: skip
+    r1_gamma: float = option(0.0, "R1 penalty weight on real images (0: off)", metavar="GAMMA", group=BEYOND)
     r1_interval: int = option(1, "discriminator steps between R1 penalties, each weighted that much more "
                               "(StyleGAN2's lazy regularization, e.g. 16: a faster step; 1: every step)",
-                              at_least=1, metavar="N", group=BEYOND)  # fmt: skip
+                              metavar="N", group=BEYOND)  # fmt: skip
     class_loss: float = option(0.0, "AC-GAN class loss weight, e.g. 1 (conditional runs; 0: off): a class head "
                                "on D learns the real classes and G is trained to be classified as its label",
-                               at_least=0, metavar="WEIGHT", group=BEYOND)  # fmt: skip
-    ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", at_least=0, below=1,
-                              metavar="DECAY", group=BEYOND)  # fmt: skip
+                               metavar="WEIGHT", group=BEYOND)  # fmt: skip
+    ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", metavar="DECAY",
+                              group=BEYOND)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
     keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
                             "conditional runs, scaled down for samples less varied than the real ones)",
@@ -252,10 +262,11 @@ class TrainConfig:
         for epoch in self.loss_snapshots:
             if not isinstance(epoch, int) or epoch < 1:
                 raise ConfigError(f"train.loss_snapshots must be epoch numbers of at least 1, got {epoch!r}")
-        if self.label_smoothing and not loss_spec(self.loss).label_smoothing:
-            smoothable = [name for name, spec in LOSSES.items() if spec.label_smoothing]
-            raise ConfigError(f"train.label_smoothing applies to the {' and '.join(smoothable)} losses, "
-                              f"not {self.loss!r}")  # fmt: skip
+        try:  # the loss object and the GAN own the rules of their settings
+            AdversarialLoss(self.loss, self.label_smoothing, self.r1_gamma, self.r1_interval)
+            GAN.check_settings(ema_decay=self.ema_decay, class_loss=self.class_loss)
+        except ConfigError as error:
+            raise ConfigError(f"train.{error}") from None
         try:
             parse_policy(self.augment)
         except ValueError as error:
@@ -273,11 +284,6 @@ def options(section) -> dict[str, Option]:
 def check_section(name: str, section) -> None:
     for key, declared in options(section).items():
         declared.check(f"{name}.{key}", getattr(section, key))
-
-
-def check_option(section: str, key: str, value) -> None:
-    """Check one value against its declaration, e.g. `check_option("train", "ema_decay", 0.999)`."""
-    options(SECTIONS[section])[key].check(f"{section}.{key}", value)
 
 
 RECOMMENDED = {
@@ -314,8 +320,8 @@ class RunConfig:
         self.data.validate()
         self.model.validate()
         self.train.validate()
-        if self.train.keep_best == LABEL_AGREEMENT and not self.model.conditional:
-            raise ConfigError(f"train.keep_best {LABEL_AGREEMENT!r} measures how well each class is made, so it "
+        if MEASURES[self.train.keep_best].needs == "labels" and not self.model.conditional:
+            raise ConfigError(f"train.keep_best {self.train.keep_best!r} measures how well each class is made, so it "
                               "needs a conditional run (--conditional); pick swd or ms_ssim otherwise")  # fmt: skip
         if self.train.class_loss and not self.model.conditional:
             raise ConfigError(f"train.class_loss {self.train.class_loss} trains the generator to make each class "

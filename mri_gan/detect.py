@@ -1,66 +1,8 @@
-"""`python -m mri_gan.detect`: the trained discriminator as a real/fake classifier.
+"""`python -m mri_gan.detect`: the command lives in `mri_gan.cli.detect`."""
 
-Only gathers options. Writes one CSV row per image (its probability of being real) and
-prints a summary; unusable files are skipped with a warning, as in training.
-"""
-
-import argparse
-import csv
 import sys
-from pathlib import Path
 
-from mri_gan.cli import command_parser, configure_logging, run_command
-
-
-def parser() -> argparse.ArgumentParser:
-    p = command_parser("mri_gan.detect", "Score images with a run's discriminator: P(real).")
-    p.add_argument(
-        "--model",
-        required=True,
-        type=Path,
-        help="runs/NAME (or its generator/, best_generator/, keras/ files) or a discriminator .keras",
-    )
-    p.add_argument("--data", "--images", dest="data", required=True, type=Path, help="folder of images to score")
-    p.add_argument("--out", type=Path, default=Path("scores.csv"), help="CSV file (default scores.csv)")
-    return p
-
-
-def main(argv=None) -> int:
-    command = parser()
-    args = command.parse_args(argv)
-    configure_logging()
-
-    def body():
-        import keras
-        import numpy as np
-
-        from mri_gan.data import files_dataset, scan_image_folder
-        from mri_gan.errors import DataError
-        from mri_gan.evaluation import discriminator_probabilities
-        from mri_gan.model_source import class_count, discriminator_source
-        from mri_gan.sampling import to_uint8
-
-        path = discriminator_source(args.model)
-        discriminator = keras.models.load_model(path)
-        if discriminator.outputs[0].shape[-1] != 1 or len(discriminator.outputs[0].shape) != 2:
-            raise DataError(f"--model {path} is not a discriminator (it does not output one real/fake logit).")
-        resolution = int(discriminator.inputs[0].shape[1])
-        scan = scan_image_folder(args.data, min_size=1)
-        images = files_dataset([image.path for image in scan.images], resolution=resolution).batch(256)
-        pixels = np.concatenate([to_uint8(batch).numpy() for batch in images])
-        probabilities = discriminator_probabilities(discriminator, pixels, num_classes=class_count(discriminator))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "p_real"])
-            for image, probability in zip(scan.images, probabilities, strict=True):
-                writer.writerow([str(image.path), f"{probability:.6f}"])
-        real_share = float((probabilities >= 0.5).mean())
-        print(f"Scored {len(probabilities)} images ({len(scan.skipped)} skipped): mean P(real) "
-              f"{probabilities.mean():.3f}, {100 * real_share:.1f}% judged real. Scores: {args.out}")  # fmt: skip
-
-    return run_command(body, command.prog)
-
+from mri_gan.cli.detect import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,14 +18,14 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from mri_gan.gan import DCGAN  # noqa: E402
+from mri_gan.gan.model import GAN  # noqa: E402
 from mri_gan.models import build_discriminator, build_generator  # noqa: E402
-from mri_gan.precision import dtype_policy  # noqa: E402
+from mri_gan.runtime.precision import dtype_policy  # noqa: E402
 
 
-def trained(strategy, synchronized: bool, initial, images: np.ndarray, precision: str = "float32") -> DCGAN:
+def trained(strategy, synchronized: bool, initial, images: np.ndarray, precision: str = "float32") -> GAN:
     with strategy.scope(), dtype_policy(precision):
-        gan = DCGAN(build_generator(32, 8, 4, synchronized), build_discriminator(32, 4, synchronized), seed=7)
+        gan = GAN(build_generator(32, 8, 4, synchronized), build_discriminator(32, 4, synchronized), seed=7)
         gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     gan.generator.set_weights(initial[0])
     gan.discriminator.set_weights(initial[1])
@@ -34,7 +34,7 @@ def trained(strategy, synchronized: bool, initial, images: np.ndarray, precision
     return gan
 
 
-def largest_differences(weights: dict[str, list[np.ndarray]], gan: DCGAN) -> dict[str, float]:
+def largest_differences(weights: dict[str, list[np.ndarray]], gan: GAN) -> dict[str, float]:
     return {
         name: max(
             float(np.abs(a - b).max()) for a, b in zip(weights[name], getattr(gan, name).get_weights(), strict=True)

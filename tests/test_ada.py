@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.ada import AdaController, ada_augment, pseudo_augment
-from mri_gan.gan import DCGAN
+from mri_gan.gan.ada import AdaController, ada_augment, pseudo_augment
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
 
 
@@ -17,10 +17,10 @@ def images(count=16, size=32, seed=0) -> tf.Tensor:
     return tf.constant(disk[None, ..., None] * rng.uniform(0.5, 1.5, (count, 1, 1, 1)) - 1.0, tf.float32)
 
 
-def small_gan(augment: str, speed_images: int = 64) -> DCGAN:
+def small_gan(augment: str, speed_images: int = 64) -> GAN:
     """A compiled 32x32 DCGAN with `augment`; p moves from 0 to 1 in `speed_images` images."""
     keras.utils.set_random_seed(0)
-    model = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment=augment,
+    model = GAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, augment=augment,
                   ada_speed_images=speed_images)  # fmt: skip
     model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     return model
@@ -117,8 +117,8 @@ def test_p_stops_at_its_cap_however_sure_the_discriminator_is():
 
 
 def test_a_cap_on_p_outside_0_to_1_is_named_in_the_flag_error(tmp_path):
+    from mri_gan.cli.fit import parser, resolve
     from mri_gan.errors import ConfigError
-    from mri_gan.fit import parser, resolve
 
     for value in ("0", "1.5"):
         with pytest.raises(ConfigError, match=rf"train.ada_max_p must be in \(0, 1\], got {float(value)}"):
@@ -126,7 +126,7 @@ def test_a_cap_on_p_outside_0_to_1_is_named_in_the_flag_error(tmp_path):
 
 
 def test_a_gan_with_ada_logs_p_trains_and_checkpoints_it(tmp_path):
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     trained = small_gan("ada")
     logs = {}
@@ -151,7 +151,7 @@ def test_pseudo_augment_swaps_whole_images_for_generated_ones_with_probability_p
 
 
 def test_a_gan_with_apa_keeps_its_own_p_and_checkpoints_it(tmp_path):
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     trained = small_gan("ada,apa")
     logs = {}

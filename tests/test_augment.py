@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from test_gan import small_gan
 
-from mri_gan.augment import POLICIES, cutout, diff_augment, parse_policy, translation
+from mri_gan.gan.augment import POLICIES, cutout, diff_augment, parse_policy, translation
 
 
 def images(count=4, size=32):

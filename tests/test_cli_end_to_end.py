@@ -28,7 +28,7 @@ def test_fit_writes_every_artifact_and_the_savedmodel_loads_without_mri_gan(tiny
     record = json.loads((run / "config.json").read_text())
     assert record["seed"] == 0 and record["config"]["train"]["epochs"] == 2 and record["versions"]["tensorflow"]
     assert list(run.glob("tensorboard/**/*tfevents*"))
-    from mri_gan.export import read_export_info
+    from mri_gan.runs.export import read_export_info
 
     info = read_export_info(run / "generator")
     assert (info["latent_dim"], info["resolution"], info["epochs"], info["seed"]) == (8, 32, 2, 0)

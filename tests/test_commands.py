@@ -7,12 +7,12 @@ from importlib import metadata
 from pathlib import Path
 
 COMMANDS = {
-    "fit": "mri_gan.fit",
-    "generate": "mri_gan.generate",
-    "evaluate": "mri_gan.evaluate",
-    "detect": "mri_gan.detect",
-    "slices": "mri_gan.data.slices",
-    "phantom": "mri_gan.data.phantom.__main__",
+    "fit": "mri_gan.cli.fit",
+    "generate": "mri_gan.cli.generate",
+    "evaluate": "mri_gan.cli.evaluate",
+    "detect": "mri_gan.cli.detect",
+    "slices": "mri_gan.cli.slices",
+    "phantom": "mri_gan.cli.phantom",
 }
 
 

@@ -10,10 +10,10 @@ import tensorflow as tf
 from mri_gan.callbacks import ProgressLine
 from mri_gan.config import RunConfig
 from mri_gan.errors import ConfigError
-from mri_gan.export import export_generator
-from mri_gan.gan import DCGAN
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.training_state import TrainingState
+from mri_gan.runs.export import export_generator
+from mri_gan.training.state import TrainingState
 
 SIZE = 32
 
@@ -33,9 +33,9 @@ def toy_two_class_images(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
     return images[..., None].astype("float32"), labels.astype("int32")
 
 
-def toy_gan(num_classes: int, seed: int = 0, class_loss: float = 0.0) -> DCGAN:
+def toy_gan(num_classes: int, seed: int = 0, class_loss: float = 0.0) -> GAN:
     keras.utils.set_random_seed(seed)
-    gan = DCGAN(build_generator(SIZE, 16, 8, num_classes=num_classes),
+    gan = GAN(build_generator(SIZE, 16, 8, num_classes=num_classes),
                 build_discriminator(SIZE, 8, num_classes=num_classes), seed=seed, num_classes=num_classes,
                 class_loss=class_loss)  # fmt: skip
     gan.compile(
@@ -54,25 +54,25 @@ def test_a_conditional_model_learns_to_follow_the_label_and_an_unconditional_one
     dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(256, seed=0).batch(32).repeat()
     conditional = toy_gan(num_classes=2)
     conditional.fit(dataset, steps_per_epoch=150, epochs=1, verbose=0)
-    disks, squares = conditional.generate(64, seed=1, label=0), conditional.generate(64, seed=1, label=1)
+    disks, squares = conditional.sample(64, seed=1, label=0), conditional.sample(64, seed=1, label=1)
     assert bright_share(squares) - bright_share(disks) > 0.25, (bright_share(disks), bright_share(squares))
 
     unconditional = toy_gan(num_classes=0)
     unconditional.fit(dataset.map(lambda x, y: x), steps_per_epoch=150, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="label"):
-        unconditional.generate(4, label=1)
-    first, second = unconditional.generate(64, seed=1), unconditional.generate(64, seed=2)
+        unconditional.sample(4, label=1)
+    first, second = unconditional.sample(64, seed=1), unconditional.sample(64, seed=2)
     assert abs(bright_share(first) - bright_share(second)) < 0.1  # no input tells it which class to make
 
 
 def test_networks_take_the_label_and_the_class_count_must_be_given_to_match_them():
     generator, discriminator = build_generator(SIZE, 16, 8, num_classes=3), build_discriminator(SIZE, 8, num_classes=3)
     assert [tuple(i.shape) for i in generator.inputs] == [(None, 16), (None,)]
-    assert DCGAN(generator, discriminator, num_classes=3).num_classes == 3
+    assert GAN(generator, discriminator, num_classes=3).num_classes == 3
     with pytest.raises(ValueError, match="num_classes=0"):
-        DCGAN(generator, discriminator)
+        GAN(generator, discriminator)
     with pytest.raises(ValueError, match="num_classes=2"):
-        DCGAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), num_classes=2)
+        GAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), num_classes=2)
     z = tf.random.normal((4, 16))
     a = generator([z, tf.zeros(4, tf.int32)]).numpy()
     b = generator([z, tf.ones(4, tf.int32)]).numpy()
@@ -95,7 +95,7 @@ def test_the_savedmodel_of_a_conditional_generator_takes_the_label(tmp_path):
     expected = gan.generator([z, labels], training=False).numpy()
     np.testing.assert_allclose(loaded.from_latent(z, labels).numpy(), np.round((expected + 1) * 127.5), atol=1)
     sampled = loaded.sample(tf.constant(4, tf.int64), tf.constant(5), tf.constant(1)).numpy()
-    np.testing.assert_array_equal(sampled, gan.generate(5, seed=4, label=1))
+    np.testing.assert_array_equal(sampled, gan.sample(5, seed=4, label=1))
 
 
 def test_the_class_loss_head_learns_the_real_classes_and_the_generator_is_classified_as_its_label():
@@ -111,13 +111,13 @@ def test_the_class_loss_head_learns_the_real_classes_and_the_generator_is_classi
     assert real_logits.shape == (256, 1)
     assert np.mean(np.argmax(real_classes.numpy(), axis=-1) == labels) > 0.9
     assert history["class_accuracy"][-1] > 0.8  # generated images, classified by the head as the label they were given
-    disks, squares = gan.generate(64, seed=1, label=0), gan.generate(64, seed=1, label=1)
+    disks, squares = gan.sample(64, seed=1, label=0), gan.sample(64, seed=1, label=1)
     assert bright_share(squares) - bright_share(disks) > 0.25, (bright_share(disks), bright_share(squares))
 
 
 def test_the_class_loss_needs_a_conditional_model_and_is_kept_in_checkpoints(tmp_path):
     with pytest.raises(ValueError, match=r"class_loss=1\.0 needs a conditional model"):
-        DCGAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), class_loss=1.0)
+        GAN(build_generator(SIZE, 16, 8), build_discriminator(SIZE, 8), class_loss=1.0)
     config = RunConfig()
     config.train.class_loss = 0.5
     with pytest.raises(ConfigError, match=r"train.class_loss 0.5 .*\(--conditional\)"):

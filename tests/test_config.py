@@ -2,9 +2,9 @@
 
 import pytest
 
+from mri_gan.cli.fit import parser, resolve
 from mri_gan.config import RunConfig
 from mri_gan.errors import ConfigError, DataNotFoundError
-from mri_gan.fit import parser, resolve
 
 
 def resolved(*argv):
@@ -128,7 +128,8 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
 
 
 def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
-    from mri_gan.training import build_gan, learning_rates
+    from mri_gan.gan.build import build_gan
+    from mri_gan.training.run import learning_rates
 
     config = RunConfig()
     config.model.width, config.model.latent_dim = 4, 8
@@ -143,7 +144,7 @@ def test_each_network_can_have_its_own_learning_rate_and_falls_back_to_lr():
 
 
 def test_a_resumed_run_keeps_each_networks_own_learning_rate(tiny_folder, tmp_path):
-    from mri_gan.training import train
+    from mri_gan.training.run import train
 
     config = RunConfig()
     config.data.path = str(tiny_folder)

@@ -12,8 +12,8 @@ import pytest
 from conftest import head_image, write_image
 from test_cli_end_to_end import TINY_RUN
 
-from mri_gan.distribution import is_chief, make_strategy
 from mri_gan.errors import ConfigError
+from mri_gan.runtime.distribution import is_chief, make_strategy
 
 HERE = Path(__file__).parent
 

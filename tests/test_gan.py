@@ -4,13 +4,13 @@ import keras
 import numpy as np
 import pytest
 
-from mri_gan.gan import DCGAN
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
 
 
 def small_gan(seed=0, resolution=32, latent=16, width=8):
     keras.utils.set_random_seed(seed)
-    gan = DCGAN(build_generator(resolution, latent, width), build_discriminator(resolution, width), seed=seed)
+    gan = GAN(build_generator(resolution, latent, width), build_discriminator(resolution, width), seed=seed)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5)
     )
@@ -54,10 +54,10 @@ def test_noise_is_drawn_from_the_model_seed_generator():
 
 def test_generate_returns_reproducible_uint8_images():
     gan = small_gan()
-    images = gan.generate(5, seed=2, batch_size=2)
+    images = gan.sample(5, seed=2, batch_size=2)
     assert images.shape == (5, 32, 32, 1) and images.dtype == np.uint8
-    np.testing.assert_array_equal(images, gan.generate(5, seed=2))
-    assert not np.array_equal(images, gan.generate(5, seed=3))
+    np.testing.assert_array_equal(images, gan.sample(5, seed=2))
+    assert not np.array_equal(images, gan.sample(5, seed=3))
 
 
 def test_summary_text_names_both_networks():

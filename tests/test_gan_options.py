@@ -8,14 +8,14 @@ import pytest
 import tensorflow as tf
 
 from mri_gan.data.pipeline import batched
-from mri_gan.gan import DCGAN
-from mri_gan.losses import LOSSES
+from mri_gan.gan.losses import LOSSES
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
 
 
-def options_gan(seed=0, spectral_norm=False, **options) -> DCGAN:
+def options_gan(seed=0, spectral_norm=False, **options) -> GAN:
     keras.utils.set_random_seed(seed)
-    gan = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8, spectral_norm=spectral_norm), seed=seed,
+    gan = GAN(build_generator(32, 16, 8), build_discriminator(32, 8, spectral_norm=spectral_norm), seed=seed,
                 **options)  # fmt: skip
     gan.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
@@ -51,14 +51,14 @@ def test_images_come_from_the_ema_generator_when_it_is_on():
         gan.train_step(real_batch(seed=step))
     assert gan.sampling_generator is gan.ema_generator
     z = tf.random.normal((4, 16))
-    np.testing.assert_allclose(gan.synthesize(z).numpy(), gan.ema_generator(z, training=False).numpy())
-    assert not np.allclose(gan.synthesize(z).numpy(), gan.generator(z, training=False).numpy())
+    np.testing.assert_allclose(gan.sample_from_latent(z).numpy(), gan.ema_generator(z, training=False).numpy())
+    assert not np.allclose(gan.sample_from_latent(z).numpy(), gan.generator(z, training=False).numpy())
     plain = options_gan()
     assert plain.ema_generator is None and plain.sampling_generator is plain.generator
 
 
 def test_ema_generator_is_checkpointed_and_restored(tmp_path):
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     gan = options_gan(ema_decay=0.5)
     gan.train_step(real_batch())
@@ -70,7 +70,7 @@ def test_ema_generator_is_checkpointed_and_restored(tmp_path):
 
 
 def test_ema_added_when_resuming_starts_from_the_restored_generator_and_ada_from_zero(tmp_path):
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     gan = options_gan()
     gan.train_step(real_batch())
@@ -84,10 +84,10 @@ def test_ema_added_when_resuming_starts_from_the_restored_generator_and_ada_from
 
 def test_a_checkpoint_of_another_network_layout_is_a_config_error(tmp_path):
     from mri_gan.errors import ConfigError
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     TrainingState(options_gan(), tmp_path).save(epoch=1)
-    conditional = DCGAN(build_generator(32, 16, 8, num_classes=2), build_discriminator(32, 8, num_classes=2),
+    conditional = GAN(build_generator(32, 16, 8, num_classes=2), build_discriminator(32, 8, num_classes=2),
                         num_classes=2)  # fmt: skip
     conditional.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
     level = tf.get_logger().level

@@ -6,8 +6,9 @@ import pytest
 from mri_gan.callbacks import QualityMonitor
 from mri_gan.config import RunConfig
 from mri_gan.errors import ConfigError
-from mri_gan.label_classifier import label_agreement_tracking, label_fidelity
-from mri_gan.metrics.registry import LABEL_AGREEMENT
+from mri_gan.metrics.label_fidelity import label_agreement_tracking, label_fidelity
+
+LABEL_AGREEMENT = "label_agreement"
 
 
 def two_classes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.gan import DCGAN
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
 
 
@@ -33,18 +33,18 @@ def disk_likeness(images):
 
 def test_training_moves_generated_images_toward_disks():
     keras.utils.set_random_seed(0)
-    gan = DCGAN(build_generator(32, 16, 16), build_discriminator(32, 16), seed=0)
+    gan = GAN(build_generator(32, 16, 16), build_discriminator(32, 16), seed=0)
     gan.compile(  # a higher rate than the paper's 2e-4, so that a few hundred steps suffice
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
     )
-    before = disk_likeness(gan.generate(64, seed=9).astype(np.float32) / 127.5 - 1)
+    before = disk_likeness(gan.sample(64, seed=9).astype(np.float32) / 127.5 - 1)
     real = disk_likeness(disk_images(64, seed=1))
     assert real == (1.0, 1.0, 1.0)
     assert before[0] < 0.5 and before[1] < 0.5, "an untrained generator must fail the statistic"
 
     dataset = tf.data.Dataset.from_tensor_slices(disk_images(512)).shuffle(512, seed=0).batch(16)
     gan.fit(dataset, epochs=12, verbose=0, shuffle=False)  # 384 steps
-    after = disk_likeness(gan.generate(64, seed=9).astype(np.float32) / 127.5 - 1)
+    after = disk_likeness(gan.sample(64, seed=9).astype(np.float32) / 127.5 - 1)
     assert after[0] > 0.8, f"corners should be dark like the data: {after}"
     assert after[1] > 0.25, f"pixels should move toward black or white like the data: {after}"
     assert after[2] == 1.0, f"the bright area should be disk-sized: {after}"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan.losses import LOSSES, gradient_penalty, lazy_r1_penalty, loss_spec, r1_penalty
+from mri_gan.gan.losses import LOSSES, gradient_penalty, lazy_r1_penalty, loss_spec, r1_penalty
 from mri_gan.models.fused_batch_norm import FusedBatchNorm
 
 REAL = np.array([[2.0], [-1.0]], "float32")

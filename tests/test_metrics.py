@@ -134,7 +134,7 @@ def test_precision_and_recall_separate_realism_from_coverage():
 
 
 def test_classifier_scores_on_known_probabilities():
-    from mri_gan.metrics.classifier import real_fake_scores, roc_auc
+    from mri_gan.metrics.roc import real_fake_scores, roc_auc
 
     scores = real_fake_scores(np.array([0.9, 0.8, 0.4]), np.array([0.1, 0.6]))
     assert scores.accuracy == pytest.approx(3 / 5)

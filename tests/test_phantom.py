@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
+from mri_gan.cli.phantom import main as phantom_main
 from mri_gan.data import default_dataset_dir, folder_dataset, render_slice, write_phantom_dataset
-from mri_gan.data.phantom.__main__ import main as phantom_main
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_default_dataset_is_rendered_once_into_the_cache(tmp_path, monkeypatch):
 
 
 def test_a_run_that_renders_the_default_set_while_another_puts_it_in_place_uses_that_one(tmp_path, monkeypatch):
-    from mri_gan.data import default as default_module
+    from mri_gan.data import builtin as default_module
 
     monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
     render = default_module.write_phantom_dataset

@@ -5,17 +5,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mri_gan import precision as precision_module
-from mri_gan.gan import DCGAN
-from mri_gan.hardware import Cpu, read_cpu
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.precision import choose_precision, dtype_policy, resolve_precision
+from mri_gan.runtime import precision as precision_module
+from mri_gan.runtime.hardware import Cpu, read_cpu
+from mri_gan.runtime.precision import choose_precision, dtype_policy, resolve_precision
 
 
-def gan_in(precision: str, seed: int = 0) -> DCGAN:
+def gan_in(precision: str, seed: int = 0) -> GAN:
     keras.utils.set_random_seed(seed)
     with dtype_policy(precision):
-        gan = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=seed)
+        gan = GAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=seed)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     return gan
 
@@ -93,7 +93,7 @@ def test_one_step_under_each_policy_gives_finite_losses_and_float32_images(preci
     assert all(weight.dtype == "float32" for weight in gan.generator.weights + gan.discriminator.weights)
 
 
-def plain_step(gan: DCGAN, real) -> None:
+def plain_step(gan: GAN, real) -> None:
     """The textbook step: each update generates its own batch from the same z and takes every gradient."""
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     z = keras.random.normal((real.shape[0], gan.latent_dim), seed=gan.seed_generator)

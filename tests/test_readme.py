@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import head_image, run_module, write_image
 
-from mri_gan.fit import parser
+from mri_gan.cli.fit import parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -13,12 +13,12 @@ from conftest import head_image, run_module, write_image
 from PIL import Image
 from test_gan import small_gan
 
-from mri_gan.atomic import write_text_atomically
 from mri_gan.callbacks import Checkpoint, QualityMonitor, StopOnInterrupt
 from mri_gan.config import RunConfig
 from mri_gan.data import folder_dataset
 from mri_gan.errors import ConfigError
-from mri_gan.training_state import TrainingState
+from mri_gan.runs.atomic import write_text_atomically
+from mri_gan.training.state import TrainingState
 
 
 def tiny_config(data, epochs=2, **train) -> RunConfig:
@@ -34,7 +34,7 @@ def tiny_config(data, epochs=2, **train) -> RunConfig:
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     """A one-epoch run at 32x32 on twelve images, trained in this process."""
-    from mri_gan.training import train
+    from mri_gan.training.run import train
 
     root = tmp_path_factory.mktemp("reliability")
     for i in range(12):
@@ -53,7 +53,7 @@ def images():
 def test_grids_and_plots_that_cannot_be_written_are_warnings_and_the_run_is_kept(tiny_folder, tmp_path, monkeypatch,
                                                                                   caplog):  # fmt: skip
     from mri_gan.callbacks import image_grid, loss_plot, quality, real_vs_fake
-    from mri_gan.training import train
+    from mri_gan.training.run import train
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -72,7 +72,7 @@ def test_grids_and_plots_that_cannot_be_written_are_warnings_and_the_run_is_kept
 
 def test_an_error_during_training_first_saves_the_epochs_finished(tiny_folder, tmp_path, monkeypatch):
     from mri_gan.callbacks import export_generator
-    from mri_gan.training import train
+    from mri_gan.training.run import train
 
     def export_fails(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -56,7 +56,7 @@ def test_restored_state_equals_the_saved_state(tmp_path):
     """Both networks, both optimizers and the noise generator come back exactly."""
     from test_gan import small_gan
 
-    from mri_gan.training_state import TrainingState
+    from mri_gan.training.state import TrainingState
 
     real = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 1)).astype("float32")
     gan = small_gan(seed=1)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 from conftest import run_in_new_process, run_module
 
-from mri_gan.run_directory import RunDirectory
-from mri_gan.run_guard import MARKER, run_lock
+from mri_gan.runs.guard import MARKER, run_lock
+from mri_gan.runs.layout import RunDirectory
 
 TINY = ["--epochs", "2", "--resolution", "32", "--width", "4", "--latent-dim", "8", "--batch-size", "4",
         "--quality-every", "1"]  # fmt: skip
@@ -71,7 +71,7 @@ def test_class_names_that_are_not_plain_folder_names_are_refused(tmp_path):
     import pytest
 
     from mri_gan.errors import DataError
-    from mri_gan.model_source import checked_class_names
+    from mri_gan.runs.model_source import checked_class_names
 
     for crafted in ("../escaped", "a/b", "..", ""):
         with pytest.raises(DataError, match="not a plain folder name"):

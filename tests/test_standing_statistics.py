@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from mri_gan.callbacks import StandingStatistics
-from mri_gan.gan import DCGAN
+from mri_gan.gan.batch_norm_statistics import batch_norm_layers, reestimate_batch_norm
+from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
-from mri_gan.standing_statistics import batch_norm_layers, reestimate_batch_norm
 
 
 @pytest.mark.parametrize("classes", [0, 2])
@@ -30,7 +30,7 @@ def test_a_generator_with_corrupted_moving_statistics_samples_correctly_after_re
 
 def test_the_callback_gives_an_ema_generator_statistics_that_fit_it():
     keras.utils.set_random_seed(0)
-    gan = DCGAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, ema_decay=0.9)
+    gan = GAN(build_generator(32, 16, 8), build_discriminator(32, 8), seed=0, ema_decay=0.9)
     gan.compile(keras.optimizers.Adam(2e-3, beta_1=0.5), keras.optimizers.Adam(2e-3, beta_1=0.5))
     images = np.random.default_rng(0).uniform(-1, 1, (64, 32, 32, 1)).astype("float32")
     gan.fit(images, batch_size=16, epochs=2, verbose=0)

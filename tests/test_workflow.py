@@ -13,7 +13,7 @@ from PIL import Image
 from test_cli_end_to_end import TINY_RUN
 
 from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
-from mri_gan.run_directory import RunDirectory
+from mri_gan.runs.layout import RunDirectory
 
 OFFLINE = {**os.environ, "MRI_GAN_OFFLINE": "1"}
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -98,7 +98,7 @@ def test_evaluate_without_real_images_to_use_says_how_to_get_them(tiny_folder, t
 
 
 def test_every_command_takes_every_form_of_model(held_out_run, tmp_path):
-    from mri_gan.model_source import Sampler, discriminator_source, model_source
+    from mri_gan.runs.model_source import Sampler, discriminator_source, model_source
 
     run, data = held_out_run
     forms = [run, run / "generator", run / "best_generator", run / "keras" / "generator.keras"]
@@ -118,8 +118,8 @@ def test_every_command_takes_every_form_of_model(held_out_run, tmp_path):
 
 
 def test_a_run_its_export_and_its_keras_file_make_the_same_images(held_out_run):
-    from mri_gan.model_source import Sampler, model_source
-    from mri_gan.sampling import latent_vectors
+    from mri_gan.runs.model_source import Sampler, model_source
+    from mri_gan.sampling.latents import latent_vectors
 
     run, _ = held_out_run
     z = latent_vectors(3, 4, 8).numpy()
@@ -160,8 +160,8 @@ def test_model_that_is_none_of_the_kinds_is_one_clear_error(tmp_path):
 
 
 def test_truncation_pulls_latents_toward_the_mean_and_is_recorded(held_out_run, tmp_path):
-    from mri_gan.model_source import Sampler, model_source
-    from mri_gan.sampling import latent_vectors
+    from mri_gan.runs.model_source import Sampler, model_source
+    from mri_gan.sampling.latents import latent_vectors
 
     run, _ = held_out_run
     result = run_module("mri_gan.generate", "--model", str(run), "--num", "2", "--out", str(tmp_path / "t"),
@@ -181,8 +181,8 @@ def test_truncation_pulls_latents_toward_the_mean_and_is_recorded(held_out_run, 
 
 
 def test_the_grid_title_names_the_seed_and_the_truncation(held_out_run, tmp_path, monkeypatch):
-    from mri_gan import synthesis
-    from mri_gan.model_source import Sampler, model_source
+    from mri_gan.runs.model_source import Sampler, model_source
+    from mri_gan.sampling import files as synthesis
 
     titles = []
     monkeypatch.setattr(synthesis, "save_figure", lambda figure, path: titles.append(figure.axes[0].get_title()))
@@ -191,7 +191,7 @@ def test_the_grid_title_names_the_seed_and_the_truncation(held_out_run, tmp_path
 
 
 def test_slerp_keeps_the_endpoints_and_the_norm_of_the_prior():
-    from mri_gan.latent_walks import slerp
+    from mri_gan.sampling.walks import slerp
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=100), rng.normal(size=100)
@@ -220,7 +220,7 @@ def test_interpolate_writes_a_strip_and_a_looping_gif(held_out_run, tmp_path):
 
 def test_dry_run_reports_the_run_and_writes_nothing(tiny_folder, tmp_path):
     from mri_gan.config import RunConfig
-    from mri_gan.training import build_gan
+    from mri_gan.gan.build import build_gan
 
     out = tmp_path / "run"
     result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(out), *TINY_RUN, "--holdout", "0.25",
@@ -242,7 +242,7 @@ def test_dry_run_reports_the_run_and_writes_nothing(tiny_folder, tmp_path):
 
 def test_the_dry_run_says_when_the_learning_rates_start_to_fall():
     from mri_gan.config import TrainConfig
-    from mri_gan.dry_run import learning_rate_plan
+    from mri_gan.training.dry_run import learning_rate_plan
 
     train = TrainConfig(lr=2e-4, g_lr=1e-4, lr_decay=0.5)
     expected = ("Learning rates: discriminator 0.0002, generator 0.0001 in epochs 1-51, then falling linearly to 2% "

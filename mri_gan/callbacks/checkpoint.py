@@ -5,7 +5,7 @@ import logging
 import keras
 
 from mri_gan.callbacks.non_finite import finite_weights
-from mri_gan.training_state import TrainingState
+from mri_gan.training.state import TrainingState
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import keras
 
 from mri_gan.callbacks.non_finite import finite_weights
-from mri_gan.export import export_generator
 from mri_gan.models import portable_copy
+from mri_gan.runs.export import export_generator
 
 logger = logging.getLogger(__name__)
 

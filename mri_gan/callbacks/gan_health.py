@@ -4,6 +4,8 @@ import logging
 
 import keras
 
+from mri_gan.metrics.diversity import Diversity
+
 logger = logging.getLogger(__name__)
 
 WINNING_REAL, WINNING_FAKE = 0.95, 0.05
@@ -25,8 +27,9 @@ class GanHealth(keras.callbacks.Callback):
 
     - The discriminator wins: mean D(x) above 0.95 and mean D(G(z)) below 0.05 for
       `patience` epochs in a row. The generator then gets almost no gradient.
-    - Mode collapse: the quality check's MS-SSIM inside the generated set is above twice
-      the real set's (`real_ms_ssim`), i.e. the samples are far less varied than real images.
+    - Mode collapse: the quality check's samples are "likely collapsed" by `evaluate`'s rule
+      (`Diversity.likely_mode_collapse`: less than half the real set's MS-SSIM diversity,
+      from `real_ms_ssim`), i.e. far less varied than real images.
 
     Each warning suggests only remedies the run does not use already (`in_use`, keys of
     `REMEDIES`): telling a run with ADA to add augmentation helps nobody.
@@ -60,7 +63,7 @@ class GanHealth(keras.callbacks.Callback):
             self.winning_epochs = 0
         ms_ssim = logs.get("ms_ssim")
         if self.real_ms_ssim and ms_ssim is not None and ms_ssim == ms_ssim:  # NaN between quality checks
-            collapsed = ms_ssim > 2 * self.real_ms_ssim
+            collapsed = Diversity(self.real_ms_ssim, ms_ssim).likely_mode_collapse
             if collapsed and not self.warned_collapse:
                 logger.warning(
                     "epoch %d: generated images are far less varied than real ones (MS-SSIM %.3f inside the "

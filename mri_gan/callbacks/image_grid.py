@@ -6,8 +6,8 @@ import keras
 import tensorflow as tf
 
 from mri_gan.callbacks.artifacts import warn_on_failure
-from mri_gan.grids import image_grid, save_png
-from mri_gan.sampling import latent_vectors, to_uint8
+from mri_gan.sampling.grids import image_grid, save_png
+from mri_gan.sampling.latents import latent_vectors, to_uint8
 
 
 class ImageGrid(keras.callbacks.Callback):
@@ -44,7 +44,7 @@ class ImageGrid(keras.callbacks.Callback):
     def save(self, epoch: int) -> Path | None:
         z = latent_vectors(self.seed, self.num_images, self.model.latent_dim)
         for suffix, labels in self._label_sets():
-            images = to_uint8(self.model.synthesize(z, labels)).numpy()
+            images = to_uint8(self.model.sample_from_latent(z, labels)).numpy()
             self.last_saved = save_png(image_grid(images), self.directory / f"epoch_{epoch:06d}{suffix}.png")
             if self.writer is not None:
                 with self.writer.as_default():

@@ -7,7 +7,7 @@ import keras
 import matplotlib
 
 from mri_gan.callbacks.artifacts import warn_on_failure
-from mri_gan.grids import save_figure
+from mri_gan.sampling.grids import save_figure
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

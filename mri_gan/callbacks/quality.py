@@ -15,16 +15,15 @@ import keras
 import matplotlib
 import numpy as np
 
-from mri_gan.atomic import write_text_atomically
 from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.errors import ConfigError
-from mri_gan.export import export_generator
-from mri_gan.grids import save_figure
-from mri_gan.label_classifier import label_agreement_tracking
 from mri_gan.metrics.diversity import Diversity
-from mri_gan.metrics.registry import LABEL_AGREEMENT, MEASURES, selectable_measures
-from mri_gan.sampling import latent_vectors, to_uint8
+from mri_gan.metrics.registry import MEASURES, selectable_measures
+from mri_gan.runs.atomic import write_text_atomically
+from mri_gan.runs.export import export_generator
+from mri_gan.sampling.grids import save_figure
+from mri_gan.sampling.latents import latent_vectors, to_uint8
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -48,7 +47,9 @@ class QualityMonitor(keras.callbacks.Callback):
 
     `real_images` (uint8 or [-1, 1], [N, H, W, 1]) is the fixed real sample; as many images
     are generated from fixed latent vectors. Put it before CSVLogger/TensorBoard in the
-    callback list so they record the values. With `best_dir`, the generator is exported
+    callback list so they record the values. Each check is logged in one line beside the
+    real sample's own value or the measure between two halves of it (its floor), which
+    `quality.png` draws as lines too. With `best_dir`, the generator is exported
     there whenever `keep_best` improves (lowest SWD, or MS-SSIM closest to the real
     sample's), and `best.json` beside it says at which epoch, with the check's measures and
     the real sample's own. A check whose samples look collapsed (`evaluate`'s "likely mode
@@ -73,12 +74,13 @@ class QualityMonitor(keras.callbacks.Callback):
         self.tracked = {name: MEASURES[name].tracking for name in selectable_measures()}
         choices = selectable_measures(conditional=labels is not None)
         if keep_best not in choices:
-            needs = " (it needs the sample's labels, i.e. a conditional run)" if keep_best == LABEL_AGREEMENT else ""
+            labelled = keep_best in MEASURES and MEASURES[keep_best].needs == "labels"
+            needs = " (it needs the sample's labels, i.e. a conditional run)" if labelled else ""
             raise ValueError(f"keep_best must be one of {', '.join(choices)}; got {keep_best!r}{needs}")
         real = np.asarray(real_images)
         self.real = real if real.dtype == np.uint8 else to_uint8(real).numpy()
         if labels is not None:
-            self._track_label_agreement(np.asarray(labels), keep_best, seed)
+            self._track_labelled_measures(np.asarray(labels), keep_best, seed)
         self.every = every
         self.plot_path = Path(plot_path) if plot_path else None
         self.best_dir = Path(best_dir) if best_dir else None
@@ -89,18 +91,21 @@ class QualityMonitor(keras.callbacks.Callback):
         self.history_csv = Path(history_csv) if history_csv else None
         self.real_values = {name: tracking.real_value(self.real, seed)
                             for name, tracking in self.tracked.items() if tracking.real_value}  # fmt: skip
+        self.floors = {name: tracking.floor(self.real, seed) for name, tracking in self.tracked.items()
+                       if tracking.floor}  # fmt: skip
         self.history: dict[str, list] = {"epoch": [], **{name: [] for name in self.tracked}}
         self.best: tuple[bool, float] | None = None
 
-    def _track_label_agreement(self, labels: np.ndarray, keep_best: str, seed: int) -> None:
-        """Add `label_agreement`, whose judges need at least two classes in the sample."""
+    def _track_labelled_measures(self, labels: np.ndarray, keep_best: str, seed: int) -> None:
+        """Add the tracked measures that need labels (label agreement), whose classifiers need two classes."""
+        labelled = [name for name in selectable_measures(conditional=True) if MEASURES[name].needs == "labels"]
         present = np.unique(labels)
         if len(present) >= 2:
-            self.tracked[LABEL_AGREEMENT] = label_agreement_tracking(self.real, labels, seed)
+            self.tracked |= {name: MEASURES[name].tracking.prepare(self.real, labels, seed) for name in labelled}
             return
         message = (f"the quality sample of {len(labels)} training images holds only class {present.tolist()}, so "
-                   "label agreement cannot be measured")  # fmt: skip
-        if keep_best == LABEL_AGREEMENT:
+                   f"{', '.join(labelled)} cannot be measured")  # fmt: skip
+        if keep_best in labelled:
             raise ConfigError(f"{message}; use --balance-classes so every class appears, or --keep-best swd")
         logger.warning("%s; it is not tracked in this run (--balance-classes would make it so).", message)
 
@@ -144,9 +149,10 @@ class QualityMonitor(keras.callbacks.Callback):
             logs.update({name: math.nan for name in self.tracked})
             return
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
-        fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
+        fake = to_uint8(self.model.sample_from_latent(z, self.labels)).numpy()
         values = {name: tracking.track(self.real, fake, self.seed) for name, tracking in self.tracked.items()}
         logs.update(values)
+        logger.info("epoch %d quality: %s", done, self._describe(values))
         self.history["epoch"].append(done)
         for name, value in values.items():
             self.history[name].append(value)
@@ -154,10 +160,19 @@ class QualityMonitor(keras.callbacks.Callback):
         if self.plot_path:
             self._plot()
 
+    def _describe(self, values: dict) -> str:
+        """Each measure beside the real sample's own value or its real-vs-real floor, for the log."""
+        parts = []
+        for name, value in values.items():
+            beside = (f" (real sample {self.real_values[name]:.3f})" if name in self.real_values else
+                      f" (real vs real {self.floors[name]:.3f})" if name in self.floors else "")  # fmt: skip
+            parts.append(f"{name} {value:.3f}{beside}")
+        return ", ".join(parts)
+
     def _score(self, values) -> float:
         """Lower is better: the value (negated if higher is better), or its distance from the real images' own."""
         value = values[self.keep_best]
-        if self.keep_best == LABEL_AGREEMENT and "ms_ssim" in self.real_values and "ms_ssim" in values:
+        if self.tracked[self.keep_best].variety_discount and "ms_ssim" in self.real_values and "ms_ssim" in values:
             return -agreement_in_varied_samples(value, Diversity(self.real_values["ms_ssim"], values["ms_ssim"]))
         if self.keep_best in self.real_values:
             return abs(value - self.real_values[self.keep_best])
@@ -191,6 +206,10 @@ class QualityMonitor(keras.callbacks.Callback):
             axis.plot(self.history["epoch"], self.history[name], marker="o", label="generated")
             if name in self.real_values:
                 axis.axhline(self.real_values[name], color="gray", linestyle="--", label="real sample")
+            if name in self.floors:
+                axis.axhline(self.floors[name], color="gray", linestyle=":",
+                             label="real vs real (two halves of the sample)")  # fmt: skip
+            if name in self.real_values or name in self.floors:
                 axis.legend()
             axis.set_title(tracking.title or name)
             axis.set_xlabel("epoch")

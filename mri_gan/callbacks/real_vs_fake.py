@@ -7,8 +7,8 @@ import matplotlib
 import numpy as np
 
 from mri_gan.callbacks.artifacts import warn_on_failure
-from mri_gan.grids import image_grid, save_figure
-from mri_gan.sampling import latent_vectors, to_uint8
+from mri_gan.sampling.grids import image_grid, save_figure
+from mri_gan.sampling.latents import latent_vectors, to_uint8
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -47,7 +47,7 @@ class RealVsFake(keras.callbacks.Callback):
     @warn_on_failure("the real-vs-generated sheet")
     def save(self) -> Path | None:
         z = latent_vectors(self.seed, len(self.real), self.model.latent_dim)
-        fake = to_uint8(self.model.synthesize(z, self.labels)).numpy()
+        fake = to_uint8(self.model.sample_from_latent(z, self.labels)).numpy()
         figure, axes = plt.subplots(1, 2, figsize=(10, 5.3), dpi=100)
         for axis, images, title in ((axes[0], self.real, "Real images"), (axes[1], fake, "Generated images")):
             axis.imshow(image_grid(images), cmap="gray", vmin=0, vmax=255)

@@ -2,7 +2,7 @@
 
 import keras
 
-from mri_gan.standing_statistics import reestimate_batch_norm
+from mri_gan.gan.batch_norm_statistics import reestimate_batch_norm
 
 
 class StandingStatistics(keras.callbacks.Callback):
@@ -11,7 +11,7 @@ class StandingStatistics(keras.callbacks.Callback):
     Runs at the end of every epoch that is a multiple of one of `periods` (those of the
     grids, quality checks and exports) and at the end of training; put it before those
     callbacks in the list. Needed for an EMA generator, whose copied statistics do not fit
-    its averaged weights (`mri_gan.standing_statistics`).
+    its averaged weights (`mri_gan.gan.batch_norm_statistics`).
 
         callbacks=[StandingStatistics(periods=(10,)), ImageGrid("grids", every=10), ...]
     """

@@ -17,8 +17,8 @@ from pathlib import Path
 from PIL import UnidentifiedImageError
 
 from mri_gan.data.decode import decode_grayscale
+from mri_gan.data.file_tree import files_under
 from mri_gan.data.limits import TooLarge, max_image_pixels
-from mri_gan.data.walk import files_under
 from mri_gan.errors import DataError, DataNotFoundError
 
 logger = logging.getLogger(__name__)

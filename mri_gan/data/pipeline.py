@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from mri_gan.data.decode import decode_grayscale, to_model_input
 from mri_gan.data.files import FolderScan
-from mri_gan.data.training_data import scan_training_data
+from mri_gan.data.sources import scan_training_data
 from mri_gan.data.volumes.slicing import SliceOptions
 from mri_gan.errors import ConfigError
 

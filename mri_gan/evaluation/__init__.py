@@ -2,7 +2,7 @@
 report (`measures`), and the report on disk (`report`). `python -m mri_gan.evaluate` is the command."""
 
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
-from mri_gan.evaluation.measures import (
+from mri_gan.evaluation.scoring import (
     compared_count,
     discriminator_probabilities,
     evaluate_images,

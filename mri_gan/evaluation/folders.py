@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mri_gan.data import folder_dataset
-from mri_gan.sampling import to_uint8
+from mri_gan.sampling.latents import to_uint8
 
 
 def images_from_folder(folder, resolution: int = 64) -> np.ndarray:

@@ -9,14 +9,14 @@ import numpy as np
 from PIL import Image
 
 from mri_gan.data import FolderScan, scan_image_folder
+from mri_gan.data.holdout import held_out_scan, training_part
 from mri_gan.errors import ConfigError
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
-from mri_gan.holdout import held_out_scan, training_part
-from mri_gan.model_source import Sampler, model_source
-from mri_gan.models import SUPPORTED_RESOLUTIONS
-from mri_gan.run_directory import RunDirectory
-from mri_gan.run_record import load_run_config
-from mri_gan.sampling import latent_vectors
+from mri_gan.models import RESOLUTIONS
+from mri_gan.runs.layout import RunDirectory
+from mri_gan.runs.model_source import Sampler, model_source
+from mri_gan.sampling.latents import latent_vectors
+from mri_gan.training.record import load_run_config
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class EvaluationInputs:
     fake_labels: np.ndarray | None = None
 
 
-def generated_images(sampler: Sampler, num: int, seed: int, batch_size: int = 256, label=None) -> np.ndarray:
+def sampled_images(sampler: Sampler, num: int, seed: int, batch_size: int = 256, label=None) -> np.ndarray:
     """`num` images from a generator: the same ones `python -m mri_gan.generate` writes
     (of class index `label` for a conditional generator)."""
     batches = []
@@ -48,7 +48,7 @@ def generated_images(sampler: Sampler, num: int, seed: int, batch_size: int = 25
 def conditional_images(sampler: Sampler, num: int, seed: int, shares) -> tuple[np.ndarray, np.ndarray]:
     """`num` images split over the classes by `shares` (at least 2 each), and their labels."""
     counts = [max(2, round(num * share)) for share in shares]
-    images = [generated_images(sampler, count, seed, label=index) for index, count in enumerate(counts)]
+    images = [sampled_images(sampler, count, seed, label=index) for index, count in enumerate(counts)]
     labels = np.concatenate([np.full(count, index, np.int32) for index, count in enumerate(counts)])
     return np.concatenate(images), labels
 
@@ -89,7 +89,7 @@ def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int
             shares = np.bincount(real_labels, minlength=len(model_classes)) / len(real_labels)
             fake, fake_labels = conditional_images(sampler, num, seed, shares)
         else:
-            fake = generated_images(sampler, num, seed)
+            fake = sampled_images(sampler, num, seed)
         if source.discriminator is not None:
             discriminator = keras.models.load_model(source.discriminator)
         if train_dir is None and run is not None and run.config.is_file():
@@ -136,4 +136,4 @@ def _resolution_of(folder) -> int:
     """The side of the first generated image, when it is a model resolution; else 64."""
     first = scan_image_folder(folder).images[0].path
     side = Image.open(first).size[0]
-    return side if side in SUPPORTED_RESOLUTIONS else 64
+    return side if side in RESOLUTIONS else 64

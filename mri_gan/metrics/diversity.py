@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.metrics.images import as_unit_float
+from mri_gan.metrics.pixels import as_unit_float
 
 _POWER_FACTORS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003
 FILTER_SIZE = 7
@@ -47,6 +47,11 @@ def power_factors(resolution: int) -> tuple[float, ...]:
 
 def mean_pairwise_ms_ssim(images, pairs: int = 1000, seed: int = 0, batch_size: int = 500) -> float:
     """Mean MS-SSIM of `pairs` random pairs of different images of one set."""
+    return float(np.mean(pairwise_ms_ssim(images, pairs, seed, batch_size)))
+
+
+def pairwise_ms_ssim(images, pairs: int = 1000, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+    """MS-SSIM of each of `pairs` random pairs of different images of one set (for intervals over the pairs)."""
     unit = as_unit_float(images)
     if len(unit) < 2:
         raise ValueError(f"need at least 2 images to form pairs, got {len(unit)}")
@@ -62,7 +67,7 @@ def mean_pairwise_ms_ssim(images, pairs: int = 1000, seed: int = 0, batch_size: 
                 a, b, max_val=1.0, power_factors=factors, filter_size=FILTER_SIZE, filter_sigma=FILTER_SIGMA
             ).numpy()
         )
-    return float(np.mean(np.concatenate(scores)))
+    return np.concatenate(scores)
 
 
 def ms_ssim_diversity(real, generated, pairs: int = 1000, seed: int = 0) -> Diversity:

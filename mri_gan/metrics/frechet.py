@@ -43,14 +43,20 @@ def kernel_distance(
     if size < 2:
         raise ValueError(f"KID needs at least 2 feature vectors per set, got {len(features_a)} and {len(features_b)}")
     rng = np.random.default_rng(seed)
-    dimension = features_a.shape[1]
     estimates = []
     for _ in range(subsets):
         a = features_a[rng.choice(len(features_a), size, replace=False)]
         b = features_b[rng.choice(len(features_b), size, replace=False)]
-        k_aa = (a @ a.T / dimension + 1) ** 3
-        k_bb = (b @ b.T / dimension + 1) ** 3
-        k_ab = (a @ b.T / dimension + 1) ** 3
-        within = (k_aa.sum() - np.trace(k_aa) + k_bb.sum() - np.trace(k_bb)) / (size * (size - 1))
-        estimates.append(within - 2 * k_ab.mean())
+        estimates.append(unbiased_mmd(a, b))
     return KernelDistance(float(np.mean(estimates)), float(np.std(estimates)))
+
+
+def unbiased_mmd(a: np.ndarray, b: np.ndarray) -> float:
+    """The unbiased MMD^2 of two equally large feature sets with KID's kernel k(x, y) = (x.y / D + 1)^3."""
+    size, dimension = min(len(a), len(b)), a.shape[1]
+    a, b = a[:size], b[:size]
+    k_aa = (a @ a.T / dimension + 1) ** 3
+    k_bb = (b @ b.T / dimension + 1) ** 3
+    k_ab = (a @ b.T / dimension + 1) ** 3
+    within = (k_aa.sum() - np.trace(k_aa) + k_bb.sum() - np.trace(k_bb)) / (size * (size - 1))
+    return float(within - 2 * k_ab.mean())

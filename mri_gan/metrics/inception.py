@@ -23,7 +23,7 @@ import tensorflow as tf
 from PIL import Image
 
 from mri_gan.errors import DataNotFoundError
-from mri_gan.metrics.images import as_unit_float
+from mri_gan.metrics.pixels import as_unit_float
 
 INPUT_SIZE = 299
 CACHED_WEIGHTS = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"

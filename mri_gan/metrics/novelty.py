@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.metrics.images import as_unit_float
+from mri_gan.metrics.pixels import as_unit_float
 
 COPY_PERCENTILE = 1.0
 

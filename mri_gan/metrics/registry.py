@@ -12,129 +12,113 @@ features when the measure needs them) and returns a JSON-ready dict.
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from mri_gan.metrics.diversity import mean_pairwise_ms_ssim, ms_ssim_diversity
+from mri_gan.metrics.density_coverage import (
+    NEIGHBOURS,
+    density_coverage_entry,
+    density_coverage_rows,
+    random_feature_entry,
+)
+from mri_gan.metrics.diversity import mean_pairwise_ms_ssim, ms_ssim_diversity, pairwise_ms_ssim
 from mri_gan.metrics.frd import frechet_radiomics_distance
 from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
-from mri_gan.metrics.frechet import frechet_distance, kernel_distance
+from mri_gan.metrics.frechet import frechet_distance, kernel_distance, unbiased_mmd
+from mri_gan.metrics.intervals import bootstrap_interval, interval_text, share_interval
+from mri_gan.metrics.label_fidelity import label_agreement_tracking, label_fidelity, label_fidelity_rows
+from mri_gan.metrics.measure import (
+    MEASURES,
+    Compared,
+    Measure,
+    MeasureInputs,
+    Tracking,
+    register,
+    selectable_measures,
+)
 from mri_gan.metrics.novelty import COPY_PERCENTILE, nearest_training_images, share_closer_than
 from mri_gan.metrics.precision_recall import precision_recall
 from mri_gan.metrics.spectrum import BAND_EDGES, power_ratios
 from mri_gan.metrics.swd import sliced_wasserstein
+from mri_gan.metrics.two_sample import two_sample_entry, two_sample_rows
+
+__all__ = ["MEASURES", "Measure", "MeasureInputs", "Tracking", "compared_values", "register", "selectable_measures"]
+
+LOWER, HIGHER, NEAR_ONE = "lower", "higher", "closer to 1"
 
 CLOSEST_PAIRS = 8
-
-
-@dataclass(frozen=True)
-class MeasureInputs:
-    """The arrays a measure is computed on (uint8 [N, H, W, 1] images)."""
-
-    real: np.ndarray  # ordered so that real[:half] and real[half:] share no subject
-    half: int
-    count: int  # images per set in pairwise comparisons
-    fake: np.ndarray
-    train: np.ndarray
-    seed: int = 0
-    train_subjects: list[str | None] | None = None
-    real_features: np.ndarray | None = None  # Inception features, for measures that need them
-    fake_features: np.ndarray | None = None
-
-    def compared_fake(self, values: np.ndarray | None = None) -> np.ndarray:
-        """`count` of the generated images (or of `values`, their features), drawn at random with `seed`.
-
-        A generated set can come in class order (a folder's `no/` before its `yes/`, a
-        conditional model's images class by class): its first `count` would compare one class
-        with all of them. `fake` itself keeps its order, which reports index into.
-        """
-        chosen = np.random.default_rng([self.seed, 1]).permutation(len(self.fake))[: self.count]
-        return (self.fake if values is None else values)[chosen]
-
-
-@dataclass(frozen=True)
-class Tracking:
-    """How a measure is followed during training: one number per check, and its best value.
-
-    `track(real, fake, seed)` gives the number; with `real_value`, the best generator is the
-    one whose number is closest to the real images' own (e.g. diversity), else the lowest (the
-    highest with `higher_is_better`).
-    """
-
-    track: Callable[[np.ndarray, np.ndarray, int], float]
-    real_value: Callable[[np.ndarray, int], float] | None = None
-    title: str = ""
-    higher_is_better: bool = False
-
-
-@dataclass(frozen=True)
-class Measure:
-    name: str
-    needs: str  # "pixels" or "features" (ImageNet Inception features)
-    compute: Callable[[MeasureInputs], dict]
-    rows: Callable[[dict], list[tuple[str, str]]]  # report lines of an entry
-    tracking: Tracking | None = None  # None: too slow or not meaningful to follow during training
-    per_class: bool = True  # also reported per class for a conditional model
-
-
-MEASURES: dict[str, Measure] = {}
-
-
-def register(measure: Measure) -> Measure:
-    if measure.name in MEASURES:
-        raise ValueError(f"a measure named {measure.name!r} is registered already")
-    MEASURES[measure.name] = measure
-    return measure
-
-
-LABEL_AGREEMENT = "label_agreement"
-"""Tracked in conditional runs only: it needs the classes (`mri_gan.label_classifier.label_agreement_tracking`)."""
-
-
-def selectable_measures(conditional: bool = False) -> tuple[str, ...]:
-    """Names of the measures that can pick the best generator during training (`fit --keep-best`)."""
-    tracked = tuple(name for name, measure in MEASURES.items() if measure.tracking is not None)
-    return (*tracked, LABEL_AGREEMENT) if conditional else tracked
+SWD_RESAMPLES = 20  # bootstrap redraws of SWD (each about a second on a few hundred 64x64 images)
 
 
 def _swd(inputs: MeasureInputs) -> dict:
-    versus_fake = sliced_wasserstein(inputs.real[: inputs.count], inputs.compared_fake(), inputs.seed)
-    versus_real = sliced_wasserstein(inputs.real[: inputs.count], inputs.real[inputs.half : inputs.half + inputs.count],
-                                     inputs.seed)  # fmt: skip
-    return {
+    reference, fake = inputs.real[: inputs.count], inputs.compared_fake()
+    other_half = inputs.real[inputs.half : inputs.half + inputs.count]
+    versus_fake = sliced_wasserstein(reference, fake, inputs.seed)
+    versus_real = sliced_wasserstein(reference, other_half, inputs.seed)
+
+    def ratio(a, b, c) -> float:
+        return sliced_wasserstein(reference[a], fake[b], inputs.seed).mean / max(
+            sliced_wasserstein(reference[a], other_half[c], inputs.seed).mean, 1e-12
+        )
+
+    count = inputs.count
+    entry = {
         "real_vs_generated": {"per_level": versus_fake.per_level, "mean": versus_fake.mean},
         "real_vs_real": {"per_level": versus_real.per_level, "mean": versus_real.mean},
         "ratio_to_baseline": versus_fake.mean / max(versus_real.mean, 1e-12),
     }
+    if inputs.intervals:
+        entry["ratio_interval"] = bootstrap_interval(ratio, (count,) * 3, SWD_RESAMPLES, inputs.seed).as_dict()
+    return entry
 
 
 def _swd_rows(entry: dict) -> list[tuple[str, str]]:
     """The headline SWD and its baseline, and each pyramid level's ratio: where a gap sits (grain or layout)."""
     generated, real = entry["real_vs_generated"]["per_level"], entry["real_vs_real"]["per_level"]
     ratios = "  ".join(f"{size} px {generated[size] / max(real[size], 1e-12):.2f}x" for size in generated)
+    interval = entry.get("ratio_interval")
     return [("SWD x1e3 real vs generated", f"{entry['real_vs_generated']['mean']:.2f}"),
             ("SWD x1e3 real vs real (baseline)", f"{entry['real_vs_real']['mean']:.2f}"),
+            ("SWD / baseline", f"{entry['ratio_to_baseline']:.2f}" + (f" {interval_text(interval)}" if interval
+                                                                       else "")),
             ("SWD per level, fine to coarse / baseline", ratios)]  # fmt: skip
 
 
 register(Measure(
     "swd", "pixels", _swd, _swd_rows,
+    compared=(Compared("SWD / real-vs-real baseline", ("ratio_to_baseline",), ("ratio_interval",), LOWER),),
     tracking=Tracking(lambda real, fake, seed: sliced_wasserstein(real, fake, seed=seed).mean,
-                      title="Sliced Wasserstein distance x1e3 (lower is better)"),
+                      title="Sliced Wasserstein distance x1e3 (lower is better)",
+                      floor=lambda real, seed: sliced_wasserstein(real[0::2], real[1::2], seed=seed).mean),
 ))  # fmt: skip
 
 
 def _ms_ssim(inputs: MeasureInputs) -> dict:
     diversity = ms_ssim_diversity(inputs.real, inputs.fake, seed=inputs.seed)
+    real_pairs = pairwise_ms_ssim(inputs.real, seed=inputs.seed)
+    fake_pairs = pairwise_ms_ssim(inputs.fake, seed=inputs.seed + 1)
+
+    def ratio(a, b) -> float:
+        return float(fake_pairs[b].mean() / max(real_pairs[a].mean(), 1e-12))
+
+    interval = bootstrap_interval(ratio, (len(real_pairs), len(fake_pairs)), 500, inputs.seed)
     return {"real": diversity.real, "generated": diversity.generated, "diversity_ratio": diversity.ratio,
+            "generated_over_real": diversity.generated / max(diversity.real, 1e-12),
+            "generated_over_real_interval": interval.as_dict(),
             "likely_mode_collapse": diversity.likely_mode_collapse}  # fmt: skip
 
 
+def _ms_ssim_rows(entry: dict) -> list[tuple[str, str]]:
+    ratio = entry.get("generated_over_real_interval")
+    return [("MS-SSIM real / generated", f"{entry['real']:.3f} / {entry['generated']:.3f}"
+             + (f" (generated / real {entry['generated_over_real']:.2f} {interval_text(ratio)})" if ratio else "")
+             + ("  LIKELY MODE COLLAPSE" if entry["likely_mode_collapse"] else ""))]  # fmt: skip
+
+
 register(Measure(
-    "ms_ssim", "pixels", _ms_ssim,
-    lambda entry: [("MS-SSIM real / generated", f"{entry['real']:.3f} / {entry['generated']:.3f}"
-                    + ("  LIKELY MODE COLLAPSE" if entry["likely_mode_collapse"] else ""))],
+    "ms_ssim", "pixels", _ms_ssim, _ms_ssim_rows,
+    compared=(Compared("MS-SSIM generated / real", ("generated_over_real",), ("generated_over_real_interval",),
+                       NEAR_ONE),),
     tracking=Tracking(lambda real, fake, seed: mean_pairwise_ms_ssim(fake, pairs=200, seed=seed),
                       real_value=lambda real, seed: mean_pairwise_ms_ssim(real, pairs=200, seed=seed),
                       title="MS-SSIM within the set (lower is more diverse)"),
@@ -167,6 +151,7 @@ def _novelty(inputs: MeasureInputs) -> dict:
     entry = {
         "possible_copies": len(novelty.possible_copies),
         "possible_copy_share": novelty.copy_share,
+        "possible_copy_share_interval": share_interval(len(novelty.possible_copies), len(inputs.fake)).as_dict(),
         "threshold_rms": novelty.threshold,
         "median_nearest_rms": float(np.median(novelty.nearest_distance)),
         "median_real_to_real_rms": float(np.median(novelty.real_to_real)),
@@ -204,15 +189,49 @@ def _novelty_rows(entry: dict) -> list[tuple[str, str]]:
     share = entry.get("held_out_real_copy_share")
     floor = (f"held-out real images: {100 * share:.1f}%" if share is not None
              else f"new images from the training distribution: about {COPY_PERCENTILE:g}%")  # fmt: skip
-    return [("possible copies of training images",
-             f"{entry['possible_copies']} ({100 * entry['possible_copy_share']:.1f}%; {floor})")]  # fmt: skip
+    interval = entry.get("possible_copy_share_interval")
+    share = f"{100 * entry['possible_copy_share']:.1f}%" + (
+        f" [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]" if interval else ""
+    )
+    return [("possible copies of training images", f"{entry['possible_copies']} ({share}; {floor})")]
 
 
-register(Measure("novelty", "pixels", _novelty, _novelty_rows))
+register(
+    Measure(
+        "novelty",
+        "pixels",
+        _novelty,
+        _novelty_rows,
+        compared=(Compared("possible copy share", ("possible_copy_share",), ("possible_copy_share_interval",), LOWER),),
+    )
+)
+
+
+register(Measure("two_sample", "pixels", two_sample_entry, two_sample_rows, per_class=False, compared=(
+    Compared("two-sample test AUC", ("auc",), ("interval",), LOWER),
+    Compared("two-sample test AUC, 16 px", ("coarser", "16", "auc"), ("coarser", "16", "interval"), LOWER),
+)))  # fmt: skip
+
+
+register(Measure("density_coverage", "pixels", random_feature_entry, density_coverage_rows, per_class=False,
+                 compared=(Compared("coverage", ("coverage",), ("coverage_interval",), HIGHER),
+                           Compared("density", ("density",), ("density_interval",), NEAR_ONE))))  # fmt: skip
+
+
+FEATURE_RESAMPLES = 20  # bootstrap redraws of FID (each a matrix square root of 2048 x 2048)
 
 
 def _fid(inputs: MeasureInputs) -> dict:
-    return {"available": True, "value": frechet_distance(inputs.real_features, inputs.fake_features)}
+    real, fake = inputs.real_features, inputs.fake_features
+    entry = {"available": True, "value": frechet_distance(real, fake)}
+    if inputs.intervals:
+        entry["interval"] = bootstrap_interval(lambda a, b: frechet_distance(real[a], fake[b]), (len(real), len(fake)),
+                                               FEATURE_RESAMPLES, inputs.seed).as_dict()  # fmt: skip
+    return entry
+
+
+def _fid_text(entry: dict) -> str:
+    return f"{entry['value']:.3f}" + (f" {interval_text(entry['interval'], 3)}" if "interval" in entry else "")
 
 
 def _relative_fd(inputs: MeasureInputs) -> dict:
@@ -222,8 +241,17 @@ def _relative_fd(inputs: MeasureInputs) -> dict:
 
 
 def _kid(inputs: MeasureInputs) -> dict:
-    kid = kernel_distance(inputs.real_features, inputs.fake_features, seed=inputs.seed)
-    return {"available": True, "mean": kid.mean, "std": kid.std}
+    real, fake = inputs.real_features, inputs.fake_features
+    kid = kernel_distance(real, fake, seed=inputs.seed)
+    interval = bootstrap_interval(lambda a, b: unbiased_mmd(real[a], fake[b]), (len(real), len(fake)), 200,
+                                  inputs.seed)  # fmt: skip
+    return {"available": True, "mean": kid.mean, "std": kid.std, "interval": interval.as_dict()}
+
+
+def _inception_density_coverage(inputs: MeasureInputs) -> dict:
+    if inputs.count <= NEIGHBOURS:
+        return {"available": False, "reason": f"{inputs.count} images per set compared; more than {NEIGHBOURS} needed"}
+    return {"available": True, **density_coverage_entry(inputs.real_features, inputs.fake_features, inputs)}
 
 
 def _precision_recall(inputs: MeasureInputs) -> dict:
@@ -235,13 +263,24 @@ def _when_available(label: str, text: Callable[[dict], str]) -> Callable[[dict],
     return lambda entry: [(label, text(entry) if entry["available"] else "unavailable")]
 
 
-register(Measure("fid", "features", _fid, _when_available("FID", lambda e: f"{e['value']:.3f}"),
+def _when_available_rows(rows: Callable[[dict], list[tuple[str, str]]]) -> Callable[[dict], list[tuple[str, str]]]:
+    return lambda entry: rows(entry) if entry["available"] else []
+
+
+register(Measure("fid", "features", _fid, _when_available("FID", _fid_text),
+                 compared=(Compared("FID", ("value",), ("interval",), LOWER),),
                  per_class=False))  # fmt: skip
 register(Measure("relative_fd", "features", _relative_fd,
                  _when_available("FD relative to real halves", lambda e: f"{e['value']:.3f}"),
                  per_class=False))  # fmt: skip
 register(Measure("kid", "features", _kid,
-                 _when_available("KID", lambda e: f"{e['mean']:.4f} ± {e['std']:.4f}")))  # fmt: skip
+                 _when_available("KID", lambda e: f"{e['mean']:.4f} {interval_text(e['interval'], 4)}"),
+                 compared=(Compared("KID", ("mean",), ("interval",), LOWER),)))  # fmt: skip
+register(Measure(
+    "density_coverage_inception", "features",
+    _inception_density_coverage,
+    _when_available_rows(lambda entry: density_coverage_rows(entry, "Inception features")), per_class=False,
+))  # fmt: skip
 register(Measure("precision_recall", "features", _precision_recall,
                  _when_available("precision / recall", lambda e: f"{e['precision']:.3f} / {e['recall']:.3f}"),
                  per_class=False))  # fmt: skip
@@ -263,3 +302,23 @@ def _frd(inputs: MeasureInputs) -> dict:
 
 register(Measure("frd", "pixels", _frd, _when_available("FRD (radiomics)", lambda e: f"{e['value']:.3f}"),
                  per_class=False))  # fmt: skip
+
+
+def _label_fidelity(inputs: MeasureInputs) -> dict:
+    sets = inputs.labelled
+    generated = {index: sets.fake[sets.fake_labels == index] for index in range(len(sets.class_names))}
+    return label_fidelity(sets.real, sets.real_labels, generated, sets.class_names, sets.real_subjects, inputs.seed)
+
+
+register(Measure("label_fidelity", "labels", _label_fidelity, label_fidelity_rows, per_class=False))
+register(Measure(
+    "label_agreement", "labels", None, lambda entry: [],
+    tracking=Tracking(prepare=label_agreement_tracking, title="Worst class's label agreement (higher is better)",
+                      higher_is_better=True, variety_discount=True),
+    per_class=False,
+))  # fmt: skip
+
+
+def compared_values() -> list[tuple[str, Compared]]:
+    """(measure name, what of its entry is compared) for every number `evaluate --compare` ranks."""
+    return [(name, compared) for name, measure in MEASURES.items() for compared in measure.compared]

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from mri_gan.metrics.images import as_unit_float
+from mri_gan.metrics.pixels import as_unit_float
 
 BAND_EDGES = (0.0, 1 / 16, 1 / 8, 1 / 4, 3 / 8, 1 / 2, math.sqrt(0.5))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from mri_gan.metrics.images import as_unit_float
+from mri_gan.metrics.pixels import as_unit_float
 
 PATCH = 7
 PATCHES_PER_IMAGE = 128

@@ -7,43 +7,65 @@ import keras
 
 from mri_gan.errors import ConfigError
 from mri_gan.models import dcgan, resnet
+from mri_gan.models.blocks import NetworkShape
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """How to build one architecture's networks and which shapes they take.
+    """One architecture's networks and the resolutions they take.
 
-    `build_generator(resolution, latent_dim, width, synchronized_batch_norm, num_classes)` and
-    `build_discriminator(resolution, width, synchronized_batch_norm, num_classes, spectral_norm)`
-    return plain functional Keras models with the inputs and outputs the model contract
-    (`mri_gan.models.contract`) describes; `check_shape(resolution, latent_dim, width)` raises
-    `ConfigError` for a shape the networks cannot take.
+    `generator(shape)` and `discriminator(shape)` build plain functional Keras models from a
+    `NetworkShape`, with the inputs and outputs the model contract (`mri_gan.models.contract`)
+    describes; a shape they cannot take raises `ConfigError`. `build_generator` and
+    `build_discriminator` take the shape's fields as arguments.
     """
 
     name: str
     description: str
-    build_generator: Callable[..., keras.Model]
-    build_discriminator: Callable[..., keras.Model]
-    check_shape: Callable[[int, int, int], object]
+    generator: Callable[[NetworkShape], keras.Model]
+    discriminator: Callable[[NetworkShape], keras.Model]
+    resolutions: tuple[int, ...]
+
+    def build_generator(self, resolution: int = 64, latent_dim: int = 100, width: int = 64,
+                        synchronized_batch_norm: bool = False, num_classes: int = 0) -> keras.Model:  # fmt: skip
+        """[N, latent_dim] (and [N] int labels when conditional) -> [N, res, res, 1] images in [-1, 1]."""
+        return self.generator(NetworkShape(resolution, latent_dim, width, synchronized_batch_norm, num_classes))
+
+    def build_discriminator(self, resolution: int = 64, width: int = 64, synchronized_batch_norm: bool = False,
+                            num_classes: int = 0, spectral_norm: bool = False) -> keras.Model:  # fmt: skip
+        """[N, res, res, 1] (and [N] int labels when conditional) -> [N, 1] real/fake logits.
+
+        Train on the logit (numerically stable cross-entropy); `keras.ops.sigmoid(logit)` is
+        the probability that an image is real, which is what a classifier user reads.
+        """
+        shape = NetworkShape(resolution, 1, width, synchronized_batch_norm, num_classes, spectral_norm)
+        return self.discriminator(shape)
+
+    def check_shape(self, resolution: int, latent_dim: int, width: int) -> None:
+        """Raise ConfigError for a shape these networks cannot take."""
+        NetworkShape(resolution, latent_dim, width).doublings(self.resolutions)
 
 
 ARCHITECTURES = {
     "dcgan": Architecture(
         "dcgan",
         "the paper's DCGAN (Radford et al. 2016): strided (transposed) convolutions with batch norm",
-        dcgan.build_generator,
-        dcgan.build_discriminator,
-        dcgan.check_shape,
+        dcgan.generator,
+        dcgan.discriminator,
+        dcgan.RESOLUTIONS,
     ),
     "resnet": Architecture(
         "resnet",
         "residual networks as in SN-GAN/BigGAN: batch norm in the generator, spectral norm and no batch norm in the "
         "discriminator",
-        resnet.build_generator,
-        resnet.build_discriminator,
-        dcgan.check_shape,
+        resnet.generator,
+        resnet.discriminator,
+        resnet.RESOLUTIONS,
     ),
 }
+
+RESOLUTIONS = tuple(sorted({side for entry in ARCHITECTURES.values() for side in entry.resolutions}))
+"""Every resolution some architecture takes."""
 
 
 def architecture(name: str) -> Architecture:
@@ -51,3 +73,10 @@ def architecture(name: str) -> Architecture:
     if name not in ARCHITECTURES:
         raise ConfigError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {name!r}")
     return ARCHITECTURES[name]
+
+
+build_generator = ARCHITECTURES["dcgan"].build_generator
+"""The paper's DCGAN generator, e.g. `build_generator(64)`: 512 channels at 4x4 and 64 at 32x32."""
+
+build_discriminator = ARCHITECTURES["dcgan"].build_discriminator
+"""The paper's DCGAN discriminator, e.g. `build_discriminator(64)`."""

@@ -18,8 +18,10 @@ Only Keras's own layers are used, so the `.keras` copies need nothing of this pa
 import keras
 from keras import layers
 
+from mri_gan.models.blocks import NetworkShape, batch_norm, discriminator_model, latent_input
 from mri_gan.models.contract import FEATURES
-from mri_gan.models.dcgan import batch_norm, check_shape, label_input, latent_input
+
+RESOLUTIONS = (32, 64, 128, 256)
 
 
 def _channels(width: int, steps_from_finest: int) -> int:
@@ -31,16 +33,11 @@ def _conv(filters: int, size: int, name: str) -> layers.Conv2D:
     return layers.Conv2D(filters, size, padding="same", kernel_initializer="glorot_uniform", name=name)
 
 
-def build_generator(
-    resolution: int = 64,
-    latent_dim: int = 100,
-    width: int = 64,
-    synchronized_batch_norm: bool = False,
-    num_classes: int = 0,
-) -> keras.Model:
+def generator(shape: NetworkShape) -> keras.Model:
     """Residual generator: [N, latent_dim] (and [N] int labels when conditional) -> [N, res, res, 1] in [-1, 1]."""
-    doublings = check_shape(resolution, latent_dim, width)
-    inputs, x = latent_input(latent_dim, num_classes)
+    doublings = shape.doublings(RESOLUTIONS)
+    width, synchronized_batch_norm = shape.width, shape.synchronized_batch_norm
+    inputs, x = latent_input(shape.latent_dim, shape.num_classes)
     channels = _channels(width, doublings - 1)
     x = layers.Dense(4 * 4 * channels, kernel_initializer="glorot_uniform", name="project")(x)
     x = layers.Reshape((4, 4, channels), name="to_4x4")(x)
@@ -67,19 +64,13 @@ def _up_block(x, filters: int, synchronized: bool, name: str):
     return layers.Add(name=f"{name}_add")([h, shortcut])
 
 
-def build_discriminator(
-    resolution: int = 64,
-    width: int = 64,
-    synchronized_batch_norm: bool = False,
-    num_classes: int = 0,
-    spectral_norm: bool = True,
-) -> keras.Model:
+def discriminator(shape: NetworkShape) -> keras.Model:
     """Residual discriminator: [N, res, res, 1] (and [N] int labels when conditional) -> [N, 1] real/fake logit.
 
     Spectral normalisation is always on and there is no batch norm, whatever
-    `synchronized_batch_norm` and `spectral_norm` say (they are accepted for the contract).
+    `synchronized_batch_norm` and `spectral_norm` say (they are part of every architecture's shape).
     """
-    halvings = check_shape(resolution, 1, width)
+    halvings, resolution, width = shape.doublings(RESOLUTIONS), shape.resolution, shape.width
     image = keras.Input((resolution, resolution, 1), name="image")
     x = image
     for step in range(halvings):
@@ -88,13 +79,7 @@ def build_discriminator(
     x = layers.ReLU(name="relu_out")(x)
     features = layers.GlobalAveragePooling2D(name=FEATURES)(x)
     logit = layers.SpectralNormalization(layers.Dense(1, name="logit"), name="sn_logit", dtype="float32")(features)
-    if not num_classes:
-        return keras.Model(image, logit, name="discriminator")
-    label = label_input(num_classes)
-    embedded = layers.Embedding(num_classes, features.shape[-1], name="label_embedding")(label)
-    projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
-    logit = layers.Add(dtype="float32", name="logit_with_projection")([logit, projection])
-    return keras.Model([image, label], logit, name="discriminator")
+    return discriminator_model(image, features, logit, shape.num_classes)
 
 
 def _down_block(x, filters: int, first: bool, name: str):

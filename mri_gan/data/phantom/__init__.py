@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from mri_gan.atomic import process_unique
+from mri_gan.runs.atomic import process_unique
 
 CLASS_NAMES = ("no", "yes")
 CONTRASTS = ("t1", "t1c", "t2", "flair")

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mri_gan.data.default import cache_root
+from mri_gan.data.builtin import cache_root
+from mri_gan.data.volumes.formats import Scan, find_scans, volume_files
 from mri_gan.data.volumes.slicing import (
     SliceOptions,
     dicom_window,
@@ -32,7 +33,6 @@ from mri_gan.data.volumes.slicing import (
     slice_label,
     window_to_uint8,
 )
-from mri_gan.data.volumes.sources import Scan, find_scans, volume_files
 from mri_gan.errors import DataError
 
 logger = logging.getLogger(__name__)

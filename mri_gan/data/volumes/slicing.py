@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from mri_gan.data.volumes.sources import modality_names
+from mri_gan.data.volumes.formats import modality_names
 
 PLANES = {"sagittal": 0, "coronal": 1, "axial": 2}  # the RAS+ axis each plane cuts across
 TUMOUR, NO_TUMOUR = "yes", "no"

@@ -1,0 +1,87 @@
+"""The generator as a TensorFlow SavedModel that loads anywhere TensorFlow runs.
+
+Signatures (each also a callable attribute of the loaded object):
+
+- `from_latent(z)`: float32 [N, latent_dim] -> uint8 images [N, H, W, 1]; also `serving_default`;
+- `sample(seed, count)`: int64 seed, int32 count -> uint8 images [count, H, W, 1], the same
+  images `GAN.sample(count, seed)` and `python -m mri_gan.generate` give.
+
+A conditional generator's signatures take the class too: `from_latent(z, label)` with
+int32 labels [N], and `sample(seed, count, label)` with one int32 class for all images.
+The class names, in index order, are in `assets.extra/mri_gan.json` under "classes".
+
+Loading needs only TensorFlow, not this package:
+
+    generator = tf.saved_model.load("runs/NAME/generator")
+    images = generator.sample(tf.constant(0, tf.int64), tf.constant(16))
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from mri_gan.runs.atomic import process_unique
+from mri_gan.sampling.latents import latent_vectors, to_uint8
+
+INFO_FILE = "assets.extra/mri_gan.json"
+
+
+def export_generator(generator: keras.Model, directory: str | os.PathLike, info: dict | None = None) -> Path:
+    """Write the SavedModel to `directory`, replacing an earlier export only once complete."""
+    directory = Path(directory)
+    latent_dim = int(generator.inputs[0].shape[-1])
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    sample_specs = [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    if len(generator.inputs) == 1:
+
+        def from_latent(z):
+            return to_uint8(generator(z, training=False))
+
+        def sample(seed, count):
+            return to_uint8(generator(latent_vectors(seed, count, latent_dim), training=False))
+
+        archive.add_endpoint("from_latent", from_latent, [z_spec])
+        archive.add_endpoint("sample", sample, sample_specs)
+    else:
+
+        def conditional_from_latent(z, label):
+            return to_uint8(generator([z, label], training=False))
+
+        def conditional_sample(seed, count, label):
+            labels = tf.fill([count], label)
+            return to_uint8(generator([latent_vectors(seed, count, latent_dim), labels], training=False))
+
+        label_spec = tf.TensorSpec((), tf.int32, name="label")
+        archive.add_endpoint("from_latent", conditional_from_latent,
+                             [z_spec, tf.TensorSpec((None,), tf.int32, name="label")])  # fmt: skip
+        archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
+    partial = process_unique(directory)
+    shutil.rmtree(partial, ignore_errors=True)
+    archive.write_out(str(partial), verbose=False)
+    details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}
+    (partial / INFO_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (partial / INFO_FILE).write_text(json.dumps(details, indent=2))
+    _swap_in(partial, directory)
+    return directory
+
+
+def _swap_in(partial: Path, directory: Path) -> None:
+    """Move a finished export into place; the old one is removed only after the move."""
+    previous = directory.with_name(f".{directory.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if directory.exists():
+        os.replace(directory, previous)
+    os.replace(partial, directory)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def read_export_info(directory: str | os.PathLike) -> dict:
+    """The latent size, resolution and run details stored beside an exported generator."""
+    path = Path(directory) / INFO_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -1,0 +1,160 @@
+"""What `--model` names, understood the same way by `generate`, `evaluate` and `detect`.
+
+A user may point at a run folder (`runs/NAME`), its exported generator (`runs/NAME/generator`),
+the best one kept by the quality checks (`runs/NAME/best_generator`), or a Keras file
+(`runs/NAME/keras/generator.keras`, or one copied anywhere). `model_source` finds the
+generator and, when the path lies inside a run, the run itself (for its data, its held-out
+images and its discriminator). `Sampler` then makes images from latent vectors through one
+interface, whether the generator is a SavedModel or a `.keras` file.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mri_gan.errors import DataError, DataNotFoundError
+from mri_gan.runs.layout import RunDirectory
+
+KINDS = "a run folder (runs/NAME), its generator/ or best_generator/, or a .keras file"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved `--model`: the generator it names and the run it belongs to (None outside a run)."""
+
+    given: Path
+    generator: Path  # a SavedModel folder or a .keras file
+    run: RunDirectory | None
+
+    @property
+    def is_keras_file(self) -> bool:
+        return self.generator.suffix == ".keras"
+
+    @property
+    def discriminator(self) -> Path | None:
+        """The run's `discriminator.keras`, or the given file if it is one."""
+        if self.is_keras_file and "discriminator" in self.generator.stem:
+            return self.generator
+        if self.run is not None and (self.run.keras_models / "discriminator.keras").is_file():
+            return self.run.keras_models / "discriminator.keras"
+        return None
+
+
+def model_source(path: str | os.PathLike) -> ModelSource:
+    """Resolve `--model PATH`; a path that is none of the accepted kinds is a one-paragraph error."""
+    path = Path(path)
+    if not path.exists():
+        raise DataNotFoundError(f"--model {path} does not exist. Give {KINDS}.")
+    if path.is_file():
+        if path.suffix != ".keras":
+            raise DataError(f"--model {path} is a file but not a .keras file. Give {KINDS}.")
+        in_run = path.parent.name == "keras" and _is_run(path.parent.parent)
+        return ModelSource(path, path, RunDirectory(path.parent.parent) if in_run else None)
+    if _is_saved_model(path):
+        return ModelSource(path, path, RunDirectory(path.parent) if _is_run(path.parent) else None)
+    run = RunDirectory(path)
+    if _is_saved_model(run.generator):
+        return ModelSource(path, run.generator, run)
+    raise DataError(f"--model {path} holds no exported generator (no saved_model.pb). Give {KINDS}.")
+
+
+def discriminator_source(path: str | os.PathLike) -> Path:
+    """The discriminator `.keras` file `--model PATH` stands for: the file itself, or its run's."""
+    discriminator = model_source(path).discriminator
+    if discriminator is None:
+        raise DataNotFoundError(f"--model {path} belongs to no run with keras/discriminator.keras. Give {KINDS}.")
+    return discriminator
+
+
+def class_count(network) -> int:
+    """How many classes a conditional mri_gan network takes (0 for an unconditional one)."""
+    return network.get_layer("label_embedding").input_dim if len(network.inputs) > 1 else 0
+
+
+def _is_saved_model(folder: Path) -> bool:
+    return (folder / "saved_model.pb").is_file()
+
+
+def _is_run(folder: Path) -> bool:
+    return _is_saved_model(RunDirectory(folder).generator) or RunDirectory(folder).config.is_file()
+
+
+def is_plain_folder_name(name: str) -> bool:
+    """One path component, not "." or "..", without separators or control characters."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\:\0") and name.isprintable()
+
+
+def checked_class_names(classes, path: Path) -> list[str]:
+    """A model's class names, refused unless each is a plain folder name (they become output folders)."""
+    classes = [str(name) for name in classes or []]
+    unsafe = [name for name in classes if not is_plain_folder_name(name)]
+    if unsafe:
+        raise DataError(
+            f"--model {path} names a class {unsafe[0]!r} that is not a plain folder name, so its images would be "
+            "written outside --out. The export is damaged or was not made by mri_gan."
+        )
+    return classes
+
+
+class Sampler:
+    """Images from latent vectors, from a SavedModel export or a `.keras` generator alike.
+
+    `latent_dim`, `resolution` and `classes` (empty for an unconditional generator) describe
+    it; `images(z, label)` returns uint8 [N, H, W, 1] for float32 z [N, latent_dim] and, for a
+    conditional generator, one class index for all of them.
+    """
+
+    def __init__(self, source: ModelSource):
+        self.source = source
+        self._saved = self._keras = None
+        if source.is_keras_file:
+            self._load_keras_file()
+        else:
+            self._load_saved_model()
+        self.classes = checked_class_names(self.classes, source.given)
+
+    def _load_saved_model(self) -> None:
+        import tensorflow as tf
+
+        from mri_gan.runs.export import read_export_info
+
+        self._saved = tf.saved_model.load(str(self.source.generator))
+        info = read_export_info(self.source.generator)
+        self.latent_dim = int(self._saved.from_latent.input_signature[0].shape[-1])
+        self.resolution = int(info["resolution"]) if "resolution" in info else None
+        self.classes = info.get("classes") or []
+        if self.resolution is None:
+            self.resolution = int(self.images(np.zeros((1, self.latent_dim)), 0 if self.classes else None).shape[1])
+
+    def _load_keras_file(self) -> None:
+        import keras
+
+        from mri_gan.runs.export import read_export_info
+
+        try:
+            self._keras = keras.models.load_model(self.source.generator, compile=False)
+        except Exception as error:  # Keras raises many kinds for a damaged or foreign file
+            raise DataError(
+                f"--model {self.source.generator} could not be loaded as a Keras model ({error})."
+            ) from None
+        if len(self._keras.outputs[0].shape) != 4:
+            raise DataError(f"--model {self.source.generator} is not a generator (it does not output images).")
+        self.latent_dim = int(self._keras.inputs[0].shape[-1])
+        self.resolution = int(self._keras.outputs[0].shape[1])
+        self.classes = []
+        if len(self._keras.inputs) > 1:
+            run_info = read_export_info(self.source.run.generator) if self.source.run else {}
+            self.classes = run_info.get("classes") or [f"class{index}" for index in range(class_count(self._keras))]
+
+    def images(self, z: np.ndarray, label: int | None = None) -> np.ndarray:
+        """uint8 [N, H, W, 1] images for latent vectors `z` (and class index `label`)."""
+        z = np.asarray(z, np.float32)
+        labels = () if label is None else (np.full(len(z), label, np.int32),)
+        if self._saved is not None:
+            return self._saved.from_latent(z, *labels).numpy()
+        from mri_gan.sampling.latents import to_uint8
+
+        inputs = [z, *labels] if labels else z
+        return to_uint8(self._keras(inputs, training=False)).numpy()

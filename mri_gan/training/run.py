@@ -1,0 +1,222 @@
+"""One training run from a `RunConfig`, readable top to bottom: data, models, state, callbacks, fit."""
+
+import csv
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from mri_gan.callbacks import (
+    Checkpoint,
+    ExportGenerator,
+    GanHealth,
+    HistoryLog,
+    ImageGrid,
+    LinearLearningRateDecay,
+    LossPlot,
+    ProgressLine,
+    QualityMonitor,
+    RealVsFake,
+    StandingStatistics,
+    StopOnInterrupt,
+    StopOnNonFinite,
+)
+from mri_gan.config import RunConfig, TrainConfig
+from mri_gan.data.sources import dataset_from_config
+from mri_gan.errors import TrainingDiverged
+from mri_gan.gan.build import build_gan
+from mri_gan.gan.model import GAN
+from mri_gan.runs.atomic import process_unique
+from mri_gan.runs.guard import claim_run_folder, run_lock
+from mri_gan.runs.layout import RunDirectory
+from mri_gan.runtime.distribution import is_chief, make_strategy, worker_name
+from mri_gan.runtime.precision import choose_precision
+from mri_gan.training.record import write_run_record
+from mri_gan.training.state import TrainingState
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingResult:
+    run: RunDirectory
+    epochs_done: int
+    interrupted: bool
+    gan: GAN
+
+
+def learning_rates(train: TrainConfig) -> str:
+    """The flags that set the two optimizers' rates, as a user would type them, e.g. "--lr 0.0002 --d-lr 0.0001"."""
+    flags = [("--lr", train.lr), ("--d-lr", train.d_lr), ("--g-lr", train.g_lr)]
+    return " ".join(f"{flag} {rate:g}" for flag, rate in flags if rate)
+
+
+def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
+    """Train (or continue training) the GAN of `config`, writing everything into `out`.
+
+    Under a multi-worker strategy only the chief writes into `out`; the other workers
+    write into a temporary folder, deleted at the end, and resume from the chief's
+    checkpoints.
+    """
+    config.validate()
+    strategy = make_strategy(config.train.strategy)  # first: multi-worker needs it before other TF work
+    chief_run = RunDirectory(out)
+    if is_chief(strategy):
+        run = chief_run
+        claim_run_folder(run)
+    else:
+        run = RunDirectory(tempfile.mkdtemp(prefix=f"mri_gan-{worker_name(strategy)}-"))
+        logger.info("Worker %s writes into %s (deleted at the end)", worker_name(strategy), run.root)
+    try:
+        with run_lock(run):
+            return _train(config, run, chief_run, strategy, stream)
+    finally:
+        if run is not chief_run:
+            shutil.rmtree(run.root, ignore_errors=True)
+
+
+def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strategy, stream) -> TrainingResult:
+    run.root.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.train.seed)
+
+    # Data: the user's folder, or the built-in phantom set rendered on first use, without the held-out images.
+    data = dataset_from_config(config, chief_run, write_holdout=run is chief_run)
+    dataset, scan = data.dataset, data.scan
+    class_names = scan.class_names if config.model.conditional else ()
+    _set_length(config, config.data.images_per_epoch(len(scan.images)))
+    precision = choose_precision(config.train.precision)
+    logger.info("Precision: %s", precision.describe())
+    for caution in config.cautions():
+        logger.warning(caution)
+
+    # Models and the whole training state, restored from the last checkpoint if there is one.
+    with strategy.scope():
+        gan = build_gan(config, len(class_names))
+        checkpoint = TrainingState(gan, run.checkpoints)
+        initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
+        for name, rate in config.train.optimizer_rates.items():
+            getattr(gan, name).learning_rate = rate  # the checkpoint restored the old rates; flags now win
+    if initial_epoch:
+        logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
+        _drop_history_after(run.history, initial_epoch)
+    write_run_record(run, config, scan.summary(), initial_epoch, precision)
+    run.summary.write_text(gan.summary_text())
+    if initial_epoch >= config.train.epochs:
+        logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch, config.train.epochs)
+        return TrainingResult(run, initial_epoch, False, gan)
+
+    # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
+    checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
+    interrupt = StopOnInterrupt()
+    diverged = StopOnNonFinite()
+    callbacks = [diverged, *rate_schedule(config.train), *_callbacks(config, run, dataset, scan, class_names, stream)]
+    train_settings = config.train
+    try:
+        gan.fit(
+            dataset,
+            epochs=train_settings.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[*callbacks, checkpointing, _exporter(config, run, class_names), interrupt],
+            verbose=0,
+            shuffle=False,
+        )
+    except Exception:
+        logger.error("Training failed; saving the epochs finished so far before reporting the error.")
+        checkpointing.save_unsaved()
+        raise
+    epochs_done = checkpointing.saved_at or initial_epoch
+    if diverged.diverged_at:
+        epoch, step = diverged.diverged_at
+        raise TrainingDiverged(
+            f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. The last good "
+            f"checkpoint (epoch {epochs_done}) and export in {run.root} are kept. Lower the learning rate "
+            f"({learning_rates(config.train)}) or add --r1-gamma, then continue with --out {run.root}."
+        )
+    if interrupt.interrupted:
+        logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
+    return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _export_info(config: RunConfig, run: RunDirectory, class_names) -> dict:
+    """What the exported generators record about the run that made them."""
+    return {"run": str(run.root), "data": config.data.path, "seed": config.train.seed, "classes": list(class_names)}
+
+
+def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names, stream) -> list:
+    """The callbacks that watch a run: progress line, grids, plots, quality checks, CSV and TensorBoard."""
+    settings = config.train
+    # One read of up to 256 training images serves both the real|fake sheet and the quality checks.
+    sample, sample_labels = _training_sample(dataset, 256, settings.batch_size)
+    sample_labels = sample_labels if class_names else None
+    quality = []
+    if settings.quality_every:
+        quality = [QualityMonitor(sample, every=settings.quality_every, plot_path=run.quality_plot,
+                                  best_dir=run.best_generator, keep_best=settings.keep_best, seed=settings.seed,
+                                  labels=sample_labels, info=_export_info(config, run, class_names),
+                                  history_csv=run.history)]  # fmt: skip
+    in_use = {"augment": bool(settings.augment), "r1": settings.r1_gamma > 0, "mirror": config.data.mirror}
+    health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None,
+                       in_use=frozenset(key for key, used in in_use.items() if used))  # fmt: skip
+    # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
+    standing = []
+    if settings.ema_decay:
+        standing = [StandingStatistics(periods=(settings.sample_every, settings.quality_every, settings.export_every),
+                                       seed=settings.seed)]  # fmt: skip
+    return [
+        *standing,
+        ProgressLine(config.data.images_per_epoch(len(scan.images)), settings.summary_every, stream=stream),
+        ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=run.tensorboard, class_names=class_names),
+        LossPlot(run.loss_plot, every=settings.sample_every, snapshots=settings.loss_snapshots,
+                 history_csv=run.history),
+        RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
+        *quality,
+        health,
+        HistoryLog(run.history),
+        keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
+    ]  # fmt: skip
+
+
+def rate_schedule(train: TrainConfig) -> list:
+    """The callback that lowers the learning rates over the end of the run, if `train.lr_decay` asks for one."""
+    if not train.lr_decay:
+        return []
+    return [LinearLearningRateDecay(train.optimizer_rates, train.lr_decay)]
+
+
+def _exporter(config: RunConfig, run: RunDirectory, class_names) -> ExportGenerator:
+    return ExportGenerator(run.generator, every=config.train.export_every, keras_dir=run.keras_models,
+                           info=_export_info(config, run, class_names))  # fmt: skip
+
+
+def _training_sample(dataset, count: int, batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Up to `count` training images (and their labels when the batches carry them), read once."""
+    batches = list(dataset.take(-(-count // batch_size)))
+    if isinstance(batches[0], tuple):
+        images = np.concatenate([images.numpy() for images, _ in batches])[:count]
+        return images, np.concatenate([labels.numpy() for _, labels in batches])[:count]
+    return np.concatenate([batch.numpy() for batch in batches])[:count], None
+
+
+def _set_length(config: RunConfig, images_per_epoch: int) -> None:
+    """Turn a length in images (`train.images`) into the epochs of this data set, and say so."""
+    if config.train.images:
+        config.train.epochs = config.train.length_in_epochs(images_per_epoch)
+        logger.info("Length: %s images = %d epochs of %s", f"{config.train.images:,}", config.train.epochs,
+                    f"{images_per_epoch:,}")  # fmt: skip
+
+
+def _drop_history_after(history: Path, epochs_done: int) -> None:
+    """Forget CSV rows of epochs after the checkpoint: they will be trained again."""
+    if not history.is_file():
+        return
+    with history.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = [rows[0]] + [row for row in rows[1:] if row and int(row[0]) < epochs_done] if rows else []
+    partial = process_unique(history)
+    with partial.open("w", newline="") as handle:
+        csv.writer(handle).writerows(kept)
+    partial.replace(history)

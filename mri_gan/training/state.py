@@ -1,0 +1,80 @@
+"""Checkpoints of a whole training state: what the model names as its checkpoint items (for a GAN both
+networks, the EMA generator, both optimizers, the noise generator's state and ADA's p) and the epoch
+counter, so a resumed run continues exactly.
+
+Built on `tf.train.CheckpointManager`, which writes the data files first and the
+small "checkpoint" index last and atomically: a crash while writing leaves the
+previous checkpoint as the latest one.
+"""
+
+import logging
+import os
+
+import tensorflow as tf
+
+from mri_gan.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingState:
+    """Save and restore the training state of a compiled model (compiling builds its optimizers).
+
+    The model says what its state is: `model.checkpoint_items()` gives the items a checkpoint
+    must hold and those a resumed run may lack, and `model.start_afresh(names)` begins the
+    latter.
+
+    checkpoint = TrainingState(gan, "runs/a/checkpoints")
+    initial_epoch = checkpoint.restore_latest()  # 0 when there is none
+    ...
+    checkpoint.save(epoch=10)
+
+    A run resumed with an option its checkpoint lacks (`--ema-decay`, `--augment ada`)
+    starts that part afresh: the EMA generator from the restored generator, ADA at p = 0.
+    """
+
+    def __init__(self, model, directory: str | os.PathLike, max_to_keep: int = 3):
+        self.model = model
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
+        required, self.optional = model.checkpoint_items()
+        self.parts = {**required, "epoch": self.epoch}
+        self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)
+
+    @property
+    def latest(self) -> str | None:
+        return self.manager.latest_checkpoint
+
+    def save(self, epoch: int) -> str:
+        self.epoch.assign(epoch)
+        return self.manager.save(checkpoint_number=epoch)
+
+    def restore_latest(self, directory: str | os.PathLike | None = None) -> int:
+        """Restore the newest checkpoint (of `directory`, e.g. the chief's, else our own), if any;
+        returns the number of epochs it had done."""
+        latest = tf.train.latest_checkpoint(os.fspath(directory)) if directory else self.latest
+        if latest is None:
+            return 0
+        saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
+        present = {name: part for name, part in self.optional.items() if name in saved}
+        try:
+            tf.train.Checkpoint(**self.parts, **present).restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError) as error:
+            _forget_partial_restore()
+            raise ConfigError(
+                f"{latest} holds networks of another layout than the ones built for this run's settings "
+                f"({str(error).splitlines()[0]}), e.g. because a version of mri_gan that built them otherwise "
+                "wrote it. Its exported generator still works with generate and evaluate; give a new --out to "
+                "train again."
+            ) from None
+        new = sorted(set(self.optional) - set(present))
+        if new:
+            logger.info("%s has no %s: starting it now", latest, ", ".join(new))
+        self.model.start_afresh(new)
+        return int(self.epoch.numpy())
+
+
+def _forget_partial_restore() -> None:
+    """Quiet TensorFlow's logger for the rest of the process: when the half-restored networks are
+    deleted it would log every unrestored value, burying the error; they are of no further use."""
+    tf.get_logger().setLevel(logging.ERROR)
