@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import importlib
 import io
+import json
 import logging
 import os
 import subprocess
@@ -110,3 +111,12 @@ def run_in_new_process(module: str, *args: str, timeout: float = 300, env=None, 
         [sys.executable, "-m", module, *args],
         capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
     )  # fmt: skip
+
+
+def evaluated(run, real, out, num: int) -> tuple[dict, str]:
+    """`evaluate --real REAL --model RUN --num NUM --out OUT` offline: its report.json and what it printed, once it
+    exited 0."""
+    result = run_module("mri_gan.evaluate", "--real", str(real), "--model", str(run), "--num", str(num), "--out",
+                        str(out), env={**os.environ, "MRI_GAN_OFFLINE": "1"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "report.json").read_text()), result.stdout

@@ -2,14 +2,11 @@
 
 import csv
 import json
-import os
 
 import pytest
-from conftest import head_image, run_module, write_image
+from conftest import evaluated, head_image, run_module, write_image
 from PIL import Image
 from test_cli_end_to_end import TINY_RUN
-
-OFFLINE = {**os.environ, "MRI_GAN_OFFLINE": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +73,7 @@ def test_generate_makes_the_requested_class_or_every_class(conditional_run, tmp_
 def test_evaluate_reports_every_measure_per_class_and_label_fidelity(conditional_run, tmp_path):
     run, data = conditional_run
     out = tmp_path / "evaluation"
-    result = run_module("mri_gan.evaluate", "--real", str(data), "--model", str(run), "--num", "16", "--out", str(out),
-                        env=OFFLINE)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report.json").read_text())
+    report, printed = evaluated(run, data, out, 16)
     assert report["counts"]["generated"] == 4 + 12  # the real folder's class shares
     assert set(report["per_class"]) == {"no", "yes"}
     for measures in report["per_class"].values():
@@ -88,7 +82,7 @@ def test_evaluate_reports_every_measure_per_class_and_label_fidelity(conditional
     assert set(fidelity["agreement"]) == {"no", "yes"} and 0 <= fidelity["held_out_real_accuracy"] <= 1
     recall = fidelity["held_out_real_recall"]
     assert recall and set(recall) <= {"no", "yes"} and all(0 <= share <= 1 for share in recall.values())
-    assert "[yes] generated classified as yes" in result.stdout and "(held-out real: " in result.stdout
+    assert "[yes] generated classified as yes" in printed and "(held-out real: " in printed
 
 
 def test_detect_scores_images_with_a_conditional_discriminator(conditional_run, tmp_path):

@@ -1,15 +1,11 @@
 """`evaluate` and `detect` end to end on a tiny trained run, and how evaluation samples the sets it compares."""
 
 import csv
-import json
-import os
 
 import numpy as np
 import pytest
-from conftest import run_module
+from conftest import evaluated, run_module
 from test_cli_end_to_end import TINY_RUN
-
-OFFLINE = {**os.environ, "MRI_GAN_OFFLINE": "1"}  # tests never download Inception weights
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +25,7 @@ def tiny_run(tmp_path_factory):
 def test_evaluate_writes_every_measure_and_reports_fid_unavailable_offline(tiny_run, tmp_path):
     run, data = tiny_run
     out = tmp_path / "evaluation"
-    result = run_module("mri_gan.evaluate", "--real", str(data), "--model", str(run), "--num", "24", "--out", str(out),
-                        env=OFFLINE)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report.json").read_text())
+    report, printed = evaluated(run, data, out, 24)
     for key in ("swd", "ms_ssim", "fid", "kid", "relative_fd", "precision_recall", "novelty", "discriminator"):
         assert key in report, key
     assert report["fid"] == {"available": False, "reason": report["fid"]["reason"]}
@@ -41,8 +34,8 @@ def test_evaluate_writes_every_measure_and_reports_fid_unavailable_offline(tiny_
     assert set(report["discriminator"]["confusion"]) == {"real_as_real", "real_as_fake", "fake_as_real", "fake_as_fake"}
     assert (out / "closest_pairs.png").is_file()
     assert (out / "report.png").stat().st_size > 10_000 and "<table>" in (out / "report.html").read_text()
-    assert "SWD x1e3 real vs generated" in result.stdout and "unavailable" in result.stdout
-    assert "SWD per level, fine to coarse / baseline" in result.stdout and "16 px" in result.stdout
+    assert "SWD x1e3 real vs generated" in printed and "unavailable" in printed
+    assert "SWD per level, fine to coarse / baseline" in printed and "16 px" in printed
 
 
 def test_detect_scores_each_image_and_skips_a_corrupt_file(tiny_run, tmp_path):

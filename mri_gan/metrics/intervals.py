@@ -8,7 +8,7 @@ fewer redraws (`resamples`); the report says how many.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import norm
@@ -16,8 +16,7 @@ from scipy.stats import norm
 CONFIDENCE = 0.95
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(NamedTuple):
     """A 95% interval [low, high] and how it was made (e.g. "bootstrap, 200 resamples")."""
 
     low: float
@@ -25,10 +24,8 @@ class Interval:
     method: str
 
     def as_dict(self) -> dict:
-        return {"low": self.low, "high": self.high, "method": self.method}
-
-    def text(self, digits: int = 2) -> str:
-        return f"[{self.low:.{digits}f}, {self.high:.{digits}f}]"
+        """The form reports keep it in (JSON)."""
+        return self._asdict()
 
 
 def bootstrap_interval(statistic: Callable[..., float], sizes: Sequence[int], resamples: int = 200,
