@@ -1,4 +1,4 @@
-"""mri_gan: train, watch, export, sample and judge DCGANs that synthesize brain MR slices."""
+"""mri_gan: train, watch, export, sample and judge generative models (GANs) of brain MR slices."""
 
 from mri_gan.runtime import tf_setup  # noqa: F401  (must run before TensorFlow is imported)
 

@@ -2,20 +2,22 @@
 shrink with the sample, and `evaluate --compare`."""
 
 import itertools
+import json
 
 import numpy as np
 import pytest
+from conftest import run_module
 from scipy import ndimage
 
 from mri_gan.errors import ConfigError
 from mri_gan.evaluation.compare import compare_reports
 from mri_gan.evaluation.scoring import evaluate_images
-from mri_gan.metrics import two_sample
+from mri_gan.metrics import registry, two_sample
 from mri_gan.metrics.density_coverage import density_coverage
 from mri_gan.metrics.intervals import share_interval
 from mri_gan.metrics.two_sample import two_sample_test
 
-FAST = {"folds": 3, "steps": 120}
+FAST = {"folds": 3, "steps": 80}
 
 
 def discs(count: int, seed: int, size: int = 32) -> np.ndarray:
@@ -91,8 +93,9 @@ def test_density_and_coverage_match_a_direct_count_and_fall_for_a_shifted_set():
     assert far["density"] < 0.2 * measured["density"] and far["coverage"] < 0.2 * measured["coverage"]
 
 
-def test_compare_names_the_report_of_sharper_images_better_and_refuses_other_real_sets(monkeypatch):
-    monkeypatch.setattr(two_sample, "STEPS", 120)
+def test_compare_names_the_report_of_sharper_images_better_and_refuses_other_real_sets(monkeypatch, tmp_path):
+    monkeypatch.setattr(two_sample, "STEPS", 80)
+    monkeypatch.setattr(registry, "SWD_RESAMPLES", 3)
     monkeypatch.setattr(two_sample, "FOLDS", 3)
     real, train, fake = discs(160, seed=0), discs(100, seed=1), discs(160, seed=2)
     measures = ("two_sample", "swd", "novelty", "density_coverage")
@@ -104,3 +107,11 @@ def test_compare_names_the_report_of_sharper_images_better_and_refuses_other_rea
     other_real = evaluate_images(discs(160, seed=9), fake, train, measures=("swd", "novelty"))
     with pytest.raises(ConfigError, match="different real images"):
         compare_reports(sharp, other_real)
+    for name, report in (("sharp", sharp), ("soft", soft), ("other", other_real)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(report, default=float))
+    printed = run_module("mri_gan.evaluate", "--compare", str(tmp_path / "sharp.json"), str(tmp_path / "soft.json"))
+    assert printed.returncode == 0 and "two-sample test AUC" in printed.stdout
+    line = next(line for line in printed.stdout.splitlines() if line.startswith("two-sample test AUC  "))
+    assert line.endswith("A better, beyond both intervals"), printed.stdout
+    refused = run_module("mri_gan.evaluate", "--compare", str(tmp_path / "sharp.json"), str(tmp_path / "other.json"))
+    assert refused.returncode == 2 and "different real images" in refused.stderr and "Traceback" not in refused.stderr

@@ -15,7 +15,7 @@ class ImageGrid(keras.callbacks.Callback):
 
     The latent vectors are fixed for the whole run (from `seed`), so consecutive grids
     show the same samples improving. With `tensorboard_dir` the grid is also logged as a
-    TensorBoard image. Works with any model that has `synthesize(z, labels)` and
+    TensorBoard image. Works with any model that has `sample_from_latent(z, labels)` and
     `latent_dim`. For a conditional model give `class_names`: one grid per class,
     `epoch_000123_yes.png`, from the same latent vectors, so the grids differ only by label.
 

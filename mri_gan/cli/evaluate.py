@@ -30,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for report.json/png/html (default with a run's --model: "
                    "RUN/evaluation/GENERATOR, else ./evaluation)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--measures", type=lambda text: tuple(text.split(",")), metavar="NAMES",
+                   help="only these measures, comma-separated, e.g. swd,ms_ssim,novelty (default: all)")  # fmt: skip
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
                    help="compare two report.json files: per measure, which is better and whether beyond both "
                         "intervals (measures nothing new)")  # fmt: skip
@@ -53,11 +55,16 @@ def _evaluate(args: argparse.Namespace) -> int | None:
     from mri_gan.evaluation.inputs import default_report_folder, gather_inputs
     from mri_gan.evaluation.report import format_table, write_report
     from mri_gan.evaluation.scoring import evaluate_inputs
+    from mri_gan.metrics.registry import MEASURES
 
+    unknown = sorted(set(args.measures or ()) - set(MEASURES))
+    if unknown:
+        raise ConfigError(f"--measures {','.join(unknown)}: no such measure; the measures are {', '.join(MEASURES)}")
     out = args.out or default_report_folder(args.model)
     check_output_folder(out)
     inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
-    report = evaluate_inputs(inputs, inception_weights=args.inception_weights or "imagenet", seed=args.seed)
+    report = evaluate_inputs(inputs, inception_weights=args.inception_weights or "imagenet", seed=args.seed,
+                             measures=args.measures)  # fmt: skip
     path = write_report(report, inputs.real, inputs.fake, inputs.train, out)
     print(format_table(report))
     print(f"Report: {path} ({out / 'report.html'})")

@@ -1,5 +1,6 @@
 """Judging generated images: the image sets compared (`inputs`, `folders`), every registered measure as one
-report (`measures`), and the report on disk (`report`). `python -m mri_gan.evaluate` is the command."""
+report (`scoring`), the report on disk (`report`) and two reports side by side (`compare`).
+`python -m mri_gan.evaluate` is the command."""
 
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
 from mri_gan.evaluation.scoring import (

@@ -91,13 +91,16 @@ def format_table(report: dict) -> str:
 
 
 def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.ndarray, out: Path) -> Path:
-    """Write report.json, report.png, report.html and closest_pairs.png (generated images
-    above their nearest training images, closest first) into `out`; returns the JSON path."""
+    """Write report.json, report.png, report.html, closest_pairs.png (generated images above their nearest
+    training images, closest first) and two_sample.png (the images the two-sample test found most fake and most
+    real) into `out`, for the measures the report has; returns the JSON path."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=_plain))
-    closest = np.asarray(report["novelty"]["closest_pairs"], int)
-    pairs = np.concatenate([fake[closest[:, 0]], train[closest[:, 1]]])
-    save_png(image_grid(pairs, columns=len(closest)), out / "closest_pairs.png")
+    pairs = None
+    if "novelty" in report:
+        closest = np.asarray(report["novelty"]["closest_pairs"], int)
+        pairs = image_grid(np.concatenate([fake[closest[:, 0]], train[closest[:, 1]]]), columns=len(closest))
+        save_png(pairs, out / "closest_pairs.png")
     if report.get("two_sample", {}).get("available"):
         write_two_sample_sheet(report["two_sample"], real, fake, out / "two_sample.png")
 
@@ -115,8 +118,9 @@ def write_report(report: dict, real: np.ndarray, fake: np.ndarray, train: np.nda
     axis.set_title("Intensity histograms")
     axis.legend()
     axis = figure.add_subplot(2, 3, (4, 5))
-    axis.imshow(image_grid(pairs, columns=len(closest)), cmap="gray", vmin=0, vmax=255)
-    axis.set_title("Closest generated (top) and training (bottom) pairs")
+    if pairs is not None:
+        axis.imshow(pairs, cmap="gray", vmin=0, vmax=255)
+        axis.set_title("Closest generated (top) and training (bottom) pairs")
     axis.axis("off")
     axis = figure.add_subplot(2, 3, 6)
     axis.axis("off")
@@ -142,7 +146,7 @@ def write_two_sample_sheet(test: dict, real: np.ndarray, fake: np.ndarray, path:
     (bottom), surest first: what gives the generated images away, to look at."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(2, 1, figsize=(10, 3.2), dpi=100)
+    figure, axes = plt.subplots(2, 1, figsize=(10, 2.4), dpi=100)
     for axis, images, title in ((axes[0], fake[test["most_fake"]], "generated images it found most fake"),
                                 (axes[1], real[test["most_real"]], "real images it found most real")):  # fmt: skip
         axis.imshow(image_grid(images, columns=len(images)), cmap="gray", vmin=0, vmax=255)

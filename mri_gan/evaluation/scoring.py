@@ -83,17 +83,18 @@ def evaluate_images(
     return report
 
 
-def evaluate_inputs(inputs, inception_weights="imagenet", seed: int = 0) -> dict:
-    """The whole report `evaluate` writes for gathered `EvaluationInputs`: every measure, per class too for a
-    conditional model, and what was compared."""
-    measures = {"inception_weights": inception_weights, "seed": seed, "real_subjects": inputs.real_subjects,
-                "train_subjects": inputs.train_subjects}  # fmt: skip
+def evaluate_inputs(inputs, inception_weights="imagenet", seed: int = 0,
+                    measures: tuple[str, ...] | None = None) -> dict:  # fmt: skip
+    """The whole report `evaluate` writes for gathered `EvaluationInputs`: every measure (or those named in
+    `measures`), per class too for a conditional model, and what was compared."""
+    shared = {"inception_weights": inception_weights, "seed": seed, "real_subjects": inputs.real_subjects,
+              "train_subjects": inputs.train_subjects}  # fmt: skip
     report = evaluate_images(inputs.real, inputs.fake, inputs.train, discriminator=inputs.discriminator,
                              real_labels=inputs.real_labels, fake_labels=inputs.fake_labels,
-                             class_names=inputs.class_names, **measures)  # fmt: skip
+                             class_names=inputs.class_names, measures=measures, **shared)  # fmt: skip
     if inputs.class_names:
         report["per_class"] = evaluate_per_class(inputs.real, inputs.real_labels, inputs.fake, inputs.fake_labels,
-                                                 inputs.train, inputs.class_names, **measures)  # fmt: skip
+                                                 inputs.train, inputs.class_names, **shared)  # fmt: skip
     report["inputs"] = inputs.description
     return report
 

@@ -31,8 +31,8 @@ from mri_gan.metrics.measure import MeasureInputs
 from mri_gan.metrics.roc import roc_auc
 
 FOLDS = 5
-STEPS = 400  # optimizer steps per fold, whatever the set's size
-BATCH_SIZE = 32
+STEPS = 200  # optimizer steps per fold, whatever the sets' size
+BATCH_SIZE = 64
 COARSER_SCALES = (32, 16)
 SHEET_IMAGES = 16  # generated images the test finds most fake, real ones it finds most real
 
