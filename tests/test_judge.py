@@ -69,8 +69,8 @@ def test_intervals_shrink_as_the_sample_grows():
     large = two_sample_test(real, other, seed=0, **FAST).interval
     assert large.high - large.low < small.high - small.low
     features = np.random.default_rng(0).normal(size=(800, 8))
-    few = density_coverage(features[:100], features[400:430])
-    many = density_coverage(features[:100], features[400:800])
+    few = density_coverage(features[:40], features[400:430])
+    many = density_coverage(features[:300], features[400:800])
     for key in ("density_interval", "coverage_interval"):
         assert many[key]["high"] - many[key]["low"] < few[key]["high"] - few[key]["low"], key
     assert (

@@ -45,7 +45,7 @@ def embed(images: np.ndarray, seed: int = EMBEDDING_SEED) -> np.ndarray:
 def density_coverage(real_features: np.ndarray, fake_features: np.ndarray, k: int = NEIGHBOURS,
                      seed: int = 0, resamples: int = 200) -> dict:  # fmt: skip
     """Density and coverage of generated against real feature vectors ([N, D] each), with bootstrap intervals
-    over the generated vectors (the real balls are kept)."""
+    (density's over the generated vectors, coverage's over the real balls)."""
     if len(real_features) <= k or len(fake_features) < 2:
         raise ValueError(f"need more than k={k} real and at least 2 generated vectors, got {len(real_features)} "
                          f"and {len(fake_features)}")  # fmt: skip
@@ -54,18 +54,21 @@ def density_coverage(real_features: np.ndarray, fake_features: np.ndarray, k: in
     radii = np.sort(_distances(real, real), axis=1)[:, k]  # column 0 is the vector itself
     inside = _distances(fake, real) <= radii[None, :]  # [fake, real]
 
-    def density(chosen) -> float:
-        return float(inside[chosen].sum() / (k * len(chosen)))
+    def density(chosen_fake) -> float:
+        return float(inside[chosen_fake].sum() / (k * len(chosen_fake)))
 
-    def coverage(chosen) -> float:
-        return float(inside[chosen].any(axis=0).mean())
+    covered = inside.any(axis=0)  # per real ball: holds a generated vector
 
-    everything = np.arange(len(fake))
+    def coverage(chosen_real) -> float:
+        return float(covered[chosen_real].mean())
+
+    # Density is a mean over generated vectors, coverage one over real balls: each is redrawn over its own
+    # (redrawing generated vectors would repeat some and bias coverage down).
     return {
-        "density": density(everything),
+        "density": density(np.arange(len(fake))),
         "density_interval": bootstrap_interval(density, (len(fake),), resamples, seed).as_dict(),
-        "coverage": coverage(everything),
-        "coverage_interval": bootstrap_interval(coverage, (len(fake),), resamples, seed).as_dict(),
+        "coverage": coverage(np.arange(len(real))),
+        "coverage_interval": bootstrap_interval(coverage, (len(real),), resamples, seed).as_dict(),
         "k": k,
     }
 
