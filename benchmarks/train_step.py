@@ -38,9 +38,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mri_gan.config import JIT_COMPILE, check_option
+from mri_gan.config import JIT_COMPILE
 from mri_gan.data.pipeline import batched
 from mri_gan.gan.augment import parse_policy
+from mri_gan.gan.losses import AdversarialLoss
 from mri_gan.gan.model import GAN
 from mri_gan.models import build_discriminator, build_generator
 from mri_gan.runtime.hardware import read_cpu
@@ -166,8 +167,7 @@ def main() -> None:
     recipe = {"augment": args.augment, "r1_gamma": args.r1_gamma, "r1_interval": args.r1_interval}
     try:
         parse_policy(args.augment)
-        for key in ("r1_gamma", "r1_interval"):
-            check_option("train", key, recipe[key])
+        AdversarialLoss(r1_gamma=args.r1_gamma, r1_interval=args.r1_interval)
     except ValueError as error:
         parser.error(str(error))
     if args.one:
