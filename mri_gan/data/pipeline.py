@@ -23,7 +23,7 @@ from mri_gan.data.decode import decode_grayscale, to_model_input
 from mri_gan.data.files import FolderScan
 from mri_gan.data.sources import scan_training_data
 from mri_gan.data.volumes.slicing import SliceOptions
-from mri_gan.errors import ConfigError
+from mri_gan.errors import ConfigError, DataError
 
 CACHE_IN_MEMORY = "memory"
 NO_CACHE = "none"
@@ -184,6 +184,13 @@ def folder_dataset(
         raise ConfigError(
             f"{scan.root} has no class subfolders (found {list(scan.class_names)}), but --conditional and "
             "--balance-classes need at least two, e.g. yes/ and no/. Put each class's images in its own subfolder."
+        )
+    empty = [name for name, count in scan.counts_per_class().items() if not count]
+    if (with_labels or balance_classes) and empty:
+        raise DataError(
+            f"{scan.root}: class {', '.join(repr(name) for name in empty)} has no usable image, but --conditional and "
+            "--balance-classes train every class subfolder (a conditional generator would make a class it never "
+            "saw). Add usable images to it, or remove the empty subfolder."
         )
     labels = [image.label for image in scan.images] if with_labels or balance_classes else None
     if cache not in (CACHE_IN_MEMORY, NO_CACHE):

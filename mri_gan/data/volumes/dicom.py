@@ -26,7 +26,7 @@ from pydicom.errors import InvalidDicomError
 
 from mri_gan.data.limits import check_volume_shape
 from mri_gan.data.volumes.nifti import canonical
-from mri_gan.errors import DataError
+from mri_gan.errors import ConfigError, DataError
 
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
@@ -142,6 +142,8 @@ def _read_frames(path: Path) -> list[_Frame]:
             return _frames(pydicom.dcmread(path))
     except (DataError, MemoryError) as error:
         raise DataError(f"{path}: {error or 'out of memory'}") from None
+    except ConfigError:
+        raise
     except Exception as error:  # pydicom, its pixel handlers and value conversions raise many kinds
         raise DataError(f"{path}: {_reason(error, path)}") from None
 

@@ -33,7 +33,7 @@ from mri_gan.data.volumes.slicing import (
     slice_label,
     window_to_uint8,
 )
-from mri_gan.errors import DataError
+from mri_gan.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,8 @@ def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path]
         except DataError as error:
             reasons[scan.description] = str(error)
             continue
+        except ConfigError:  # a setting (e.g. a size limit) that cannot be used ends the export, as for images
+            raise
         except Exception as error:  # one scan's geometry or pixels must not end the whole export
             reasons[scan.description] = f"could not be sliced ({type(error).__name__})"
             continue

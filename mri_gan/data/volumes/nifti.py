@@ -6,7 +6,7 @@ import nibabel as nib
 import numpy as np
 
 from mri_gan.data.limits import check_volume_shape
-from mri_gan.errors import DataError
+from mri_gan.errors import ConfigError, DataError
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 
@@ -44,7 +44,7 @@ def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
         check_volume_shape(image.shape)
         image = canonical(image)
         data = np.asanyarray(image.dataobj, dtype=np.float32)
-    except DataError:
+    except (DataError, ConfigError):
         raise
     except Exception as error:  # nibabel raises many kinds (ImageFileError, EOFError, zlib errors...)
         raise DataError(f"{path} could not be read as a NIfTI image ({error}). Check the file is complete.") from error
