@@ -1,7 +1,10 @@
 """The second reliability pass (issue 48): the wrong data refused, one clear line instead of a traceback."""
 
+import json
 import os
 
+import numpy as np
+import pytest
 from conftest import head_image, run_module, write_image
 
 
@@ -30,3 +33,41 @@ def test_a_bad_voxel_limit_is_the_same_one_line_error_for_nifti_and_dicom(tmp_pa
         message = " ".join(result.stderr.split())
         assert "MRI_GAN_MAX_VOLUME_VOXELS='abc' is not a positive whole number" in message, result.stderr
         assert "Traceback" not in result.stderr and "could not be" not in result.stderr
+
+
+def test_evaluate_and_detect_check_their_inputs_before_any_work(tmp_path):
+    one = tmp_path / "one"
+    write_image(one / "a.png", head_image(48, 48))
+    many = tmp_path / "many"
+    for i in range(6):
+        write_image(many / f"{i}.png", head_image(48, 48, seed=i))
+    for flags in (["--real", str(one), "--fake", str(many)], ["--real", str(many), "--fake", str(one)]):
+        result = run_module("mri_gan.evaluate", *flags, "--out", str(tmp_path / "e"))
+        assert result.returncode == 2 and "1 usable image;" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "e").exists()
+    result = run_module("mri_gan.detect", "--model", str(tmp_path), "--data", str(many), "--out", str(tmp_path))
+    assert result.returncode == 2 and "is a folder; give the CSV file" in result.stderr, result.stderr
+
+
+def test_a_run_whose_data_moved_is_one_error_that_names_train(tmp_path):
+    from mri_gan.config import RunConfig
+    from mri_gan.errors import DataNotFoundError
+    from mri_gan.evaluation.inputs import _run_training_images
+    from mri_gan.runs.layout import RunDirectory
+
+    run = RunDirectory(tmp_path / "run")
+    run.root.mkdir()
+    config = RunConfig()
+    config.data.path = str(tmp_path / "moved_away")
+    run.config.write_text(json.dumps({"config": config.to_dict()}))
+    with pytest.raises(DataNotFoundError, match=r"moved_away.*no longer exists.*--train DIR"):
+        _run_training_images(run)
+
+
+def test_scans_whose_slices_all_show_too_little_head_say_why(tmp_path, monkeypatch):
+    from scanner_data import save_nifti
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    save_nifti(tmp_path / "scans" / "dark.nii.gz", np.zeros((24, 24, 12), np.float32))
+    result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "--min-foreground" in result.stderr and "()" not in result.stderr, result.stderr

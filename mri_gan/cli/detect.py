@@ -34,11 +34,13 @@ def _detect(args: argparse.Namespace) -> int | None:
     import numpy as np
 
     from mri_gan.data import files_dataset, scan_image_folder
-    from mri_gan.errors import DataError
+    from mri_gan.errors import ConfigError, DataError
     from mri_gan.evaluation import discriminator_probabilities
     from mri_gan.runs.model_source import class_count, discriminator_source
     from mri_gan.sampling.latents import to_uint8
 
+    if args.out.is_dir():
+        raise ConfigError(f"--out {args.out} is a folder; give the CSV file to write, e.g. {args.out / 'scores.csv'}")
     path = discriminator_source(args.model)
     discriminator = keras.models.load_model(path)
     if discriminator.outputs[0].shape[-1] != 1 or len(discriminator.outputs[0].shape) != 2:

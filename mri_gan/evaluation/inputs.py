@@ -10,7 +10,7 @@ from PIL import Image
 
 from mri_gan.data import FolderScan, scan_image_folder
 from mri_gan.data.holdout import held_out_scan, training_part
-from mri_gan.errors import ConfigError
+from mri_gan.errors import ConfigError, DataError, DataNotFoundError
 from mri_gan.evaluation.folders import FolderImages, images_and_subjects, images_from_folder, labelled_images
 from mri_gan.models import RESOLUTIONS
 from mri_gan.runs.layout import RunDirectory
@@ -79,12 +79,16 @@ def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int
                    "seed": seed}  # fmt: skip
     discriminator = None
     model_classes: tuple[str, ...] = ()
-    fake_labels = real_labels = real_folder = None
-    if source is not None:
-        sampler = Sampler(source)
+    fake_labels = real_labels = None
+    sampler = Sampler(source) if source is not None else None
+    resolution = sampler.resolution if sampler is not None else _resolution_of(fake_dir)
+    # The real images first: a set too small to measure is refused before any image is generated.
+    real_folder = labelled_images(real, resolution)
+    _check_count(len(real_folder.images), MIN_REAL, "--real" if real_dir is not None else "the held-out set",
+                 description["real"])  # fmt: skip
+    if sampler is not None:
         model_classes = tuple(sampler.classes)
         if model_classes:
-            real_folder = labelled_images(real, sampler.resolution)
             real_labels = _as_model_classes(real_folder, model_classes, description["real"])
             shares = np.bincount(real_labels, minlength=len(model_classes)) / len(real_labels)
             fake, fake_labels = conditional_images(sampler, num, seed, shares)
@@ -93,19 +97,40 @@ def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int
         if source.discriminator is not None:
             discriminator = keras.models.load_model(source.discriminator)
         if train_dir is None and run is not None and run.config.is_file():
-            train_dir = training_part(run, load_run_config(run).data.scan())
+            train_dir = _run_training_images(run)
         description.update({"model": str(model_path), "generated": num})
     else:
-        fake = images_from_folder(fake_dir, _resolution_of(fake_dir))
+        fake = images_from_folder(fake_dir, resolution)
+        _check_count(len(fake), MIN_FAKE, "--fake", fake_dir)
         description["fake"] = str(fake_dir)
-    resolution = fake.shape[1]
-    if real_folder is None:  # a conditional run has read it already
-        real_folder = labelled_images(real, resolution)
     real_images, real_subjects = real_folder.images, real_folder.subjects
     train, train_subjects = images_and_subjects(train_dir, resolution) if train_dir else (real_images, real_subjects)
     description["train"] = str(getattr(train_dir, "root", train_dir) or description["real"])
     return EvaluationInputs(real_images, fake, train, discriminator, description, real_subjects, train_subjects,
                             model_classes, real_labels, fake_labels)  # fmt: skip
+
+
+MIN_REAL, MIN_FAKE = 4, 2  # two real halves of two images each; two generated images
+
+
+def _check_count(count: int, least: int, flag: str, where) -> None:
+    if count < least:
+        raise DataError(f"{flag} {where} has {count} usable image{'s' if count != 1 else ''}; at least {least} are "
+                        "needed to measure anything (a few hundred give intervals worth reading).")  # fmt: skip
+
+
+def _run_training_images(run: RunDirectory):
+    """What the run trained on (its data without the held-out images), for the novelty check; a run whose data
+    has moved is one error that says how to go on."""
+    config = load_run_config(run)
+    try:
+        return training_part(run, config.data.scan())
+    except DataNotFoundError:
+        raise DataNotFoundError(
+            f"The run's training data {config.data.path} (from {run.config}) no longer exists, and the novelty "
+            "check compares generated images with it. Give --train DIR (the images the run trained on), or put "
+            "the data back."
+        ) from None
 
 
 def _held_out_images(run: RunDirectory | None, model_path) -> FolderScan:

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from mri_gan.data.splits import split_by_subject
+from mri_gan.errors import DataError
 from mri_gan.metrics.inception import FeaturesUnavailable, inception_features, load_inception
 from mri_gan.metrics.measure import LabelledSets, MeasureInputs
 from mri_gan.metrics.registry import MEASURES
@@ -141,7 +142,7 @@ def compared_count(real: int, half: int, fake: int) -> int:
     """Images per set in the pairwise measures: the smaller real half, at most the generated count."""
     count = min(half, real - half, fake)
     if count < 2:
-        raise ValueError(f"need at least 4 real and 2 generated images, got {real} and {fake}")
+        raise DataError(f"need at least 4 real and 2 generated images, got {real} and {fake}")
     return count
 
 

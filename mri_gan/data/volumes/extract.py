@@ -132,6 +132,10 @@ def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path]
             reasons[scan.description] = f"could not be sliced ({type(error).__name__})"
             continue
         reasons |= {str(path): reason for path, reason in getattr(scan.source, "left_out", {}).items()}
+        if not slices:
+            reasons[scan.description] = (f"no slice with at least {options.min_foreground:g} of the slice showing head "
+                                         "(--min-foreground)")  # fmt: skip
+            continue
         subject = subject_id(scan.subject_key)
         for index, image, label in slices:
             name = f"{subject}_{number:04d}_{options.plane[0]}{index:03d}.png"
