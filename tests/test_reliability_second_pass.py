@@ -71,3 +71,20 @@ def test_scans_whose_slices_all_show_too_little_head_say_why(tmp_path, monkeypat
     save_nifti(tmp_path / "scans" / "dark.nii.gz", np.zeros((24, 24, 12), np.float32))
     result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and "--min-foreground" in result.stderr and "()" not in result.stderr, result.stderr
+
+
+def test_an_unwritable_tensorboard_folder_is_a_warning_and_training_goes_on(tiny_folder, tmp_path, caplog):
+    import logging
+
+    from test_reliability import tiny_config
+
+    from mri_gan.training.run import train
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".mri_gan_run").write_text("{}")
+    (run / "tensorboard").write_text("a file where the folder should be")
+    with caplog.at_level(logging.WARNING):
+        result = train(tiny_config(tiny_folder, epochs=1, quality_every=0), run)
+    assert result.epochs_done == 1 and (result.run.generator / "saved_model.pb").is_file()
+    assert any("Could not write TensorBoard logs" in record.getMessage() for record in caplog.records)

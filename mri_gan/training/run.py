@@ -166,18 +166,34 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
     if settings.ema_decay:
         standing = [StandingStatistics(periods=(settings.sample_every, settings.quality_every, settings.export_every),
                                        seed=settings.seed)]  # fmt: skip
+    logs = writable_tensorboard(run)
     return [
         *standing,
         ProgressLine(config.data.images_per_epoch(len(scan.images)), settings.summary_every, stream=stream),
-        ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=run.tensorboard, class_names=class_names),
+        ImageGrid(run.grids, every=settings.sample_every, tensorboard_dir=logs, class_names=class_names),
         LossPlot(run.loss_plot, every=settings.sample_every, snapshots=settings.loss_snapshots,
                  history_csv=run.history),
         RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
         *quality,
         health,
         HistoryLog(run.history),
-        keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False),
+        *([keras.callbacks.TensorBoard(str(logs), write_graph=False)] if logs else []),
     ]  # fmt: skip
+
+
+def writable_tensorboard(run: RunDirectory) -> Path | None:
+    """The run's TensorBoard folder, or None with a warning when it cannot be written (as for plots: the run
+    matters more than its logs)."""
+    try:
+        run.tensorboard.mkdir(parents=True, exist_ok=True)
+        probe = process_unique(run.tensorboard / "probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        logger.warning("Could not write TensorBoard logs to %s (%s: %s); training goes on without them.",
+                       run.tensorboard, type(error).__name__, error)  # fmt: skip
+        return None
+    return run.tensorboard
 
 
 def rate_schedule(train: TrainConfig) -> list:
