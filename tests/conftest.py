@@ -120,3 +120,27 @@ def evaluated(run, real, out, num: int) -> tuple[dict, str]:
                         str(out), env={**os.environ, "MRI_GAN_OFFLINE": "1"})  # fmt: skip
     assert result.returncode == 0, result.stderr
     return json.loads((out / "report.json").read_text()), result.stdout
+
+
+def tiny_config(data, epochs=2, **train):
+    """A RunConfig of a few seconds' training on `data`: 32x32, width 4, batch 4, `train` settings over them."""
+    from mri_gan.config import RunConfig
+
+    config = RunConfig()
+    config.data.path = str(data)
+    config.model.width, config.model.latent_dim = 4, 8
+    config.train.epochs, config.train.batch_size, config.train.quality_every = epochs, 4, 1
+    for key, value in train.items():
+        setattr(config.train, key, value)
+    return config
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A one-epoch run at 32x32 on twelve images, trained in this process."""
+    from mri_gan.training.run import train
+
+    root = tmp_path_factory.mktemp("reliability")
+    for i in range(12):
+        write_image(root / "data" / f"{i}.png", head_image(48, 48, seed=i))
+    return train(tiny_config(root / "data", epochs=1), root / "run").run.root

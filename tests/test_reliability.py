@@ -9,7 +9,7 @@ import signal
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import head_image, run_module, write_image
+from conftest import head_image, run_module, tiny_config, write_image
 from PIL import Image
 from test_gan import small_gan
 
@@ -19,27 +19,6 @@ from mri_gan.data import folder_dataset
 from mri_gan.errors import ConfigError
 from mri_gan.runs.atomic import write_text_atomically
 from mri_gan.training.state import TrainingState
-
-
-def tiny_config(data, epochs=2, **train) -> RunConfig:
-    config = RunConfig()
-    config.data.path = str(data)
-    config.model.width, config.model.latent_dim = 4, 8
-    config.train.epochs, config.train.batch_size, config.train.quality_every = epochs, 4, 1
-    for key, value in train.items():
-        setattr(config.train, key, value)
-    return config
-
-
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    """A one-epoch run at 32x32 on twelve images, trained in this process."""
-    from mri_gan.training.run import train
-
-    root = tmp_path_factory.mktemp("reliability")
-    for i in range(12):
-        write_image(root / "data" / f"{i}.png", head_image(48, 48, seed=i))
-    return train(tiny_config(root / "data", epochs=1), root / "run").run.root
 
 
 @pytest.fixture(scope="module")

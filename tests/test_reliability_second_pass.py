@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import head_image, run_module, write_image
+from conftest import head_image, run_module, tiny_config, write_image
 
 
 def test_a_conditional_run_with_a_class_that_has_no_usable_image_is_refused_naming_the_class(tmp_path):
@@ -76,8 +76,6 @@ def test_scans_whose_slices_all_show_too_little_head_say_why(tmp_path, monkeypat
 def test_an_unwritable_tensorboard_folder_is_a_warning_and_training_goes_on(tiny_folder, tmp_path, caplog):
     import logging
 
-    from test_reliability import tiny_config
-
     from mri_gan.training.run import train
 
     run = tmp_path / "run"
@@ -88,3 +86,19 @@ def test_an_unwritable_tensorboard_folder_is_a_warning_and_training_goes_on(tiny
         result = train(tiny_config(tiny_folder, epochs=1, quality_every=0), run)
     assert result.epochs_done == 1 and (result.run.generator / "saved_model.pb").is_file()
     assert any("Could not write TensorBoard logs" in record.getMessage() for record in caplog.records)
+
+
+def test_a_second_generate_into_a_folder_in_use_is_refused_and_leaves_no_lock_file(trained_run, tmp_path):
+    from mri_gan.runs.guard import folder_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with folder_lock(out):
+        refused = run_module("mri_gan.generate", "--model", str(trained_run), "--num", "2", "--out", str(out),
+                             "--quiet")  # fmt: skip
+    assert refused.returncode == 2 and "in use by another mri_gan process" in refused.stderr, refused.stderr
+    assert not list(out.glob("generated_*.png"))
+    made = run_module("mri_gan.generate", "--model", str(trained_run), "--num", "2", "--out", str(out), "--quiet")
+    assert made.returncode == 0 and sorted(path.name for path in out.iterdir()) == [
+        "generated_000000.png", "generated_000001.png", "generation.json"
+    ]  # fmt: skip

@@ -5,7 +5,8 @@ overwrite `config.json`, replace `generator/`, append to a `history.csv`), and t
 processes must never train into the same run. A run folder carries the marker file
 `.mri_gan_run`; folders made by versions before the marker (with `config.json` and a
 checkpoint) count as runs too. An exclusive lock (`fcntl.flock` on `.lock`, released by the
-operating system when the process ends, even when it is killed) keeps a second process out.
+operating system when the process ends, even when it is killed) keeps a second process out,
+of a run and of the folder `generate` writes into.
 """
 
 import contextlib
@@ -47,15 +48,26 @@ def check_run_folder(run: RunDirectory) -> None:
         )
 
 
-@contextlib.contextmanager
 def run_lock(run: RunDirectory):
     """Hold the run folder's exclusive lock for the block; if another process holds it, a ConfigError names its pid."""
+    return folder_lock(run.root)
+
+
+@contextlib.contextmanager
+def folder_lock(folder, what: str = "--out", leave_no_file: bool = False):
+    """Hold `folder`'s exclusive lock (its `.lock` file) for the block, so two mri_gan processes never write into
+    one folder at once (`fit` into a run, `generate` into an output folder); the second gets a ConfigError.
+
+    With `leave_no_file` the lock file is removed when the block ends (an output folder of the user's holds only
+    what was asked for); a process that opened it just before then locks a removed file, which can only let two
+    short commands overlap, never corrupt a run."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock, as before
         yield
         return
-    path = run.root / LOCK
+    root = RunDirectory(folder).root
+    path = root / LOCK
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -63,8 +75,8 @@ def run_lock(run: RunDirectory):
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             raise ConfigError(
-                f"{run.root} is in use by another mri_gan process (pid {holder}). Wait for it to finish, stop it, "
-                "or give another --out."
+                f"{root} is in use by another mri_gan process (pid {holder}). Wait for it to finish, stop it, "
+                f"or give another {what}."
             ) from None
         handle.seek(0)
         handle.truncate()
@@ -73,4 +85,6 @@ def run_lock(run: RunDirectory):
         try:
             yield
         finally:
+            if leave_no_file:
+                path.unlink(missing_ok=True)
             fcntl.flock(handle, fcntl.LOCK_UN)

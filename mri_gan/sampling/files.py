@@ -19,6 +19,7 @@ from PIL import Image
 
 from mri_gan.errors import ConfigError
 from mri_gan.runs.atomic import write_text_atomically
+from mri_gan.runs.guard import folder_lock
 from mri_gan.runs.model_source import Sampler, model_source
 from mri_gan.sampling.grids import image_grid, save_figure
 from mri_gan.sampling.latents import latent_vectors
@@ -42,13 +43,15 @@ def sample_files(
     check_truncation(truncation)
     sampler = Sampler(model_source(model_path))
     targets = class_targets(sampler, label, Path(out))
-    clear_earlier_images([folder for folder, _ in targets], overwrite)
-    paths = []
-    for folder, index in targets:
-        paths += write_images(sampler, num, folder, seed, batch_size, index, truncation, quiet)
-        if grid:
-            write_grid(sampler, folder, seed, truncation, index)
-    write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, leave_no_file=True):
+        clear_earlier_images([folder for folder, _ in targets], overwrite)
+        paths = []
+        for folder, index in targets:
+            paths += write_images(sampler, num, folder, seed, batch_size, index, truncation, quiet)
+            if grid:
+                write_grid(sampler, folder, seed, truncation, index)
+        write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
     return paths
 
 
