@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 from conftest import head_image, run_module, tiny_config, write_image
+from PIL import Image
 
 
 def test_a_conditional_run_with_a_class_that_has_no_usable_image_is_refused_naming_the_class(tmp_path):
@@ -102,3 +103,21 @@ def test_a_second_generate_into_a_folder_in_use_is_refused_and_leaves_no_lock_fi
     assert made.returncode == 0 and sorted(path.name for path in out.iterdir()) == [
         "generated_000000.png", "generated_000001.png", "generation.json"
     ]  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR DS")
+@pytest.mark.parametrize("width", ["0", "-40", "nan"])
+def test_a_dicom_window_of_unusable_width_falls_back_to_the_percentiles(tmp_path, monkeypatch, width):
+    import pydicom
+    from scanner_data import head_volume, write_dicom_series
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    for path in write_dicom_series(tmp_path / "scans" / "series", head_volume()):
+        dataset = pydicom.dcmread(path)
+        dataset.WindowCenter, dataset.WindowWidth = "100", width
+        dataset.save_as(path)
+    out = tmp_path / "out"
+    result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(out), "--dicom-window")
+    assert result.returncode == 0, result.stderr
+    slices = [np.asarray(Image.open(path)) for path in sorted(out.rglob("*.png"))]
+    assert slices and all(len(np.unique(image)) > 2 for image in slices)  # greys, not only 0 and 255

@@ -237,15 +237,18 @@ def _spacing(value) -> tuple[float, float]:
 
 
 def _window(dataset) -> tuple[float, float] | None:
-    """The series' display window, or None when it has none or it is malformed (the percentile window is used)."""
+    """The series' display window, or None when it has none or it is unusable (the percentile window is used):
+    malformed, not finite, or a width below 1 (DICOM PS3.3 C.11.2.1.2 requires >= 1; 0 would make every pixel
+    black or white, a negative width none)."""
     try:
         with _quiet_pydicom():
             center, width = dataset.get("WindowCenter"), dataset.get("WindowWidth")
             if center is None or width is None:
                 return None
-            return _first_number(center), _first_number(width)
+            center, width = _first_number(center), _first_number(width)
     except Exception:  # a malformed value means no usable window, not an unusable series
         return None
+    return (center, width) if np.isfinite(center) and np.isfinite(width) and width >= 1 else None
 
 
 def _first_number(value) -> float:
