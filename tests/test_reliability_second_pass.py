@@ -121,3 +121,15 @@ def test_a_dicom_window_of_unusable_width_falls_back_to_the_percentiles(tmp_path
     assert result.returncode == 0, result.stderr
     slices = [np.asarray(Image.open(path)) for path in sorted(out.rglob("*.png"))]
     assert slices and all(len(np.unique(image)) > 2 for image in slices)  # greys, not only 0 and 255
+
+
+def test_an_image_with_non_finite_pixels_is_a_bad_file_at_validation(tmp_path):
+    from mri_gan.data import scan_image_folder
+
+    write_image(tmp_path / "data" / "good.png", head_image(48, 48))
+    pixels = head_image(48, 48).astype(np.float32)
+    pixels[10:20, 10:20] = np.nan
+    Image.fromarray(pixels, mode="F").save(tmp_path / "data" / "nan.tif")
+    scan = scan_image_folder(tmp_path / "data")
+    assert [image.path.name for image in scan.images] == ["good.png"]
+    assert scan.skipped == {tmp_path / "data" / "nan.tif": "non-finite pixels (NaN or infinity)"}

@@ -45,6 +45,9 @@ def test_divergence_stops_with_an_error_and_exports_no_non_finite_generator(tiny
     result = run_module("mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *TINY, "--lr", "1e30")
     assert result.returncode == 2 and "diverged" in result.stderr and "Traceback" not in result.stderr
     assert "(--lr 1e+30)" in result.stderr  # the advice names the rate to lower
+    said = " ".join(result.stderr.split())
+    assert "Nothing was saved" in said and "no checkpoint is written" in said and "nothing is exported" in said
+    assert "is kept" not in said and "are kept" not in said
     assert not (run / "generator").exists() and not (run / "best_generator").exists()
     assert not (run / "checkpoints" / "checkpoint").exists()  # nothing good was ever there to keep
     record = json.loads((run / "config.json").read_text())
@@ -62,6 +65,7 @@ def test_a_run_continued_after_a_good_start_keeps_its_last_good_export(tiny_fold
     good = before.from_latent(z).numpy()
     result = run_module("mri_gan.fit", "--out", str(run), "--epochs", "4", "--lr", "1e30")
     assert result.returncode == 2 and "diverged" in result.stderr and "epoch 2" in result.stderr
+    assert "checkpoint (epoch 2) and an exported generator" in " ".join(result.stderr.split())
     after = tf.saved_model.load(str(run / "generator"))
     np.testing.assert_array_equal(after.from_latent(z).numpy(), good)
     assert tf.train.latest_checkpoint(str(run / "checkpoints")).endswith("ckpt-2")

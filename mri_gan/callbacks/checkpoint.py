@@ -42,8 +42,9 @@ class Checkpoint(keras.callbacks.Callback):
 
     def _save(self) -> None:
         if not (finite_weights(self.model.generator) and finite_weights(self.model.discriminator)):
-            logger.warning("epoch %d: the networks have non-finite weights; the last checkpoint (epoch %s) is kept",
-                           self.epochs_done, self.saved_at)  # fmt: skip
+            kept = (f"the last checkpoint (epoch {self.checkpoint.epoch.numpy()}) is kept" if self.checkpoint.latest
+                    else "no checkpoint is written")  # fmt: skip
+            logger.warning("epoch %d: the networks have non-finite weights; %s", self.epochs_done, kept)
             return
         self.checkpoint.save(self.epochs_done)
         self.saved_at = self.epochs_done

@@ -44,7 +44,8 @@ class ExportGenerator(keras.callbacks.Callback):
     def export(self) -> Path | None:
         generator = self.model.sampling_generator
         if not (finite_weights(generator) and finite_weights(self.model.discriminator)):
-            logger.warning("epoch %d: the generator has non-finite weights; the last export is kept", self.epochs_done)
+            kept = "the last export is kept" if (self.directory / "saved_model.pb").is_file() else "nothing is exported"
+            logger.warning("epoch %d: the generator has non-finite weights; %s", self.epochs_done, kept)
             return None
         export_generator(generator, self.directory, {**self.info, "epochs": self.epochs_done})
         if self.keras_dir:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import UnidentifiedImageError
 
 from mri_gan.data.decode import decode_grayscale
@@ -147,6 +148,8 @@ def _check_file(path: Path, min_size: int) -> tuple[str, str | None]:
         return "", str(error)
     except Exception as error:  # Pillow signals damage with many exception types
         return "", "truncated" if _looks_truncated(error) else "corrupt"
+    if not np.isfinite(gray).all():
+        return "", "non-finite pixels (NaN or infinity)"
     height, width = gray.shape
     if min(height, width) < min_size:
         return "", f"too small ({width}x{height} < {min_size} px)"

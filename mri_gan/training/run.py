@@ -132,13 +132,23 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if diverged.diverged_at:
         epoch, step = diverged.diverged_at
         raise TrainingDiverged(
-            f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. The last good "
-            f"checkpoint (epoch {epochs_done}) and export in {run.root} are kept. Lower the learning rate "
-            f"({learning_rates(config.train)}) or add --r1-gamma, then continue with --out {run.root}."
+            f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. "
+            f"{_what_is_kept(run, checkpoint, epochs_done)} Lower the learning rate ({learning_rates(config.train)}) "
+            f"or add --r1-gamma, then continue with --out {run.root}."
         )
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _what_is_kept(run: RunDirectory, checkpoint: TrainingState, epochs_done: int) -> str:
+    """What a diverged run leaves to continue from, naming only what exists."""
+    kept = [f"the last good checkpoint (epoch {epochs_done})"] if checkpoint.latest else []
+    if (run.generator / "saved_model.pb").is_file():
+        kept.append("an exported generator")
+    if not kept:
+        return f"Nothing was saved in {run.root} before it diverged (no checkpoint, no exported generator)."
+    return f"{' and '.join(kept).capitalize()} in {run.root} {'are' if len(kept) > 1 else 'is'} kept."
 
 
 def _export_info(config: RunConfig, run: RunDirectory, class_names) -> dict:
