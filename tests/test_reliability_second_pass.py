@@ -133,3 +133,31 @@ def test_an_image_with_non_finite_pixels_is_a_bad_file_at_validation(tmp_path):
     scan = scan_image_folder(tmp_path / "data")
     assert [image.path.name for image in scan.images] == ["good.png"]
     assert scan.skipped == {tmp_path / "data" / "nan.tif": "non-finite pixels (NaN or infinity)"}
+
+
+def test_a_run_folder_inside_the_data_is_not_data_and_training_into_it_warns(tiny_folder, tmp_path, caplog):
+    import logging
+
+    from mri_gan.data import scan_image_folder
+    from mri_gan.training.run import train
+
+    with caplog.at_level(logging.INFO):
+        result = train(tiny_config(tiny_folder, epochs=1, quality_every=0), tiny_folder / "run1")
+    assert any("is inside --data" in record.getMessage() for record in caplog.records)
+    assert list((result.run.root / "grids").glob("*.png"))  # the run wrote images inside the data folder
+    scan = scan_image_folder(tiny_folder)
+    assert scan.class_names == ("no", "yes") and len(scan.images) == 12
+
+
+def test_a_link_from_one_class_folder_to_another_keeps_each_image_in_its_own_class(tmp_path):
+    from mri_gan.data import scan_image_folder
+
+    data = tmp_path / "data"
+    for i in range(3):
+        write_image(data / "no" / f"n{i}.png", head_image(48, 48, seed=i))
+        write_image(data / "yes" / f"y{i}.png", head_image(48, 48, seed=10 + i))
+    (data / "yes" / "cross").symlink_to(data / "no", target_is_directory=True)
+    (data / "no" / "back").symlink_to(data / "yes", target_is_directory=True)
+    scan = scan_image_folder(data)
+    assert scan.counts_per_class() == {"no": 3, "yes": 3}
+    assert all(data.joinpath(scan.class_names[image.label]) in image.path.parents for image in scan.images)

@@ -84,6 +84,7 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     keras.utils.set_random_seed(config.train.seed)
 
     # Data: the user's folder, or the built-in phantom set rendered on first use, without the held-out images.
+    _warn_if_inside(chief_run, config.data.path)
     data = dataset_from_config(config, chief_run, write_holdout=run is chief_run)
     dataset, scan = data.dataset, data.scan
     class_names = scan.class_names if config.model.conditional else ()
@@ -139,6 +140,14 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _warn_if_inside(run: RunDirectory, data_path: str | None) -> None:
+    """Warn when the run folder lies inside the data folder (its files are left out of the data, but a run
+    folder there is easily trained on by another tool, or copied with the data)."""
+    if data_path is not None and run.root.resolve().is_relative_to(Path(data_path).resolve()):
+        logger.warning("--out %s is inside --data %s: the run's own files are left out of its data, but keep runs "
+                       "outside the data folder", run.root, data_path)  # fmt: skip
 
 
 def _what_is_kept(run: RunDirectory, checkpoint: TrainingState, epochs_done: int) -> str:
