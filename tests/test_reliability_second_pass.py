@@ -161,3 +161,19 @@ def test_a_link_from_one_class_folder_to_another_keeps_each_image_in_its_own_cla
     scan = scan_image_folder(data)
     assert scan.counts_per_class() == {"no": 3, "yes": 3}
     assert all(data.joinpath(scan.class_names[image.label]) in image.path.parents for image in scan.images)
+
+
+def test_patient_like_folder_names_never_reach_slices_json(tmp_path, monkeypatch):
+    from scanner_data import head_volume, save_nifti
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    scans = tmp_path / "scans"
+    save_nifti(scans / "DOE^JANE_MRN4711" / "good.nii.gz", head_volume())
+    (scans / "SMITH^JOHN_MRN0815").mkdir(parents=True)
+    (scans / "SMITH^JOHN_MRN0815" / "broken.nii.gz").write_bytes(b"\x1f\x8b not really gzip")
+    out = tmp_path / "out"
+    result = run_module("mri_gan.data.slices", "--data", str(scans), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = (out / "slices.json").read_text()
+    assert "MRN" not in manifest and "DOE" not in manifest and "SMITH" not in manifest, manifest
+    assert json.loads(manifest)["left_out"]  # the broken file is still counted, without its path

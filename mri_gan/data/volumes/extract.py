@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -151,7 +152,7 @@ def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path]
         "version": VERSION,
         "options": dataclasses.asdict(options),
         "slices": records,
-        "left_out": dict(Counter(reasons.values()).most_common()),
+        "left_out": dict(Counter(_without_paths(reason, root) for reason in reasons.values()).most_common()),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return _read_export(out, cached=False)
@@ -201,6 +202,14 @@ def _read_export(folder: Path, cached: bool) -> SliceExport:
     manifest = json.loads((folder / MANIFEST).read_text())
     counts = Counter(record["label"] or "unlabelled" for record in manifest["slices"])
     return SliceExport(folder, dict(counts), manifest["left_out"], cached)
+
+
+def _without_paths(reason: str, root: Path) -> str:
+    """A reason as slices.json keeps it: every path under the data folder (whose folder and file names may be
+    patient names or record numbers) replaced by "<file>", so the count of each kind of problem stays."""
+    for prefix in {str(root), os.path.abspath(root), os.path.realpath(root)}:
+        reason = re.sub(re.escape(prefix) + r"[^\s:,;()]*", "<file>", reason)
+    return reason
 
 
 def _reason_text(reasons: dict[str, str]) -> str:
