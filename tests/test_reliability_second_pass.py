@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -177,3 +178,24 @@ def test_patient_like_folder_names_never_reach_slices_json(tmp_path, monkeypatch
     manifest = (out / "slices.json").read_text()
     assert "MRN" not in manifest and "DOE" not in manifest and "SMITH" not in manifest, manifest
     assert json.loads(manifest)["left_out"]  # the broken file is still counted, without its path
+
+
+def test_two_processes_slicing_the_same_scans_share_the_first_ones_cache(tmp_path, monkeypatch):
+    from scanner_data import head_volume, save_nifti
+
+    from mri_gan.data.volumes import extract
+    from mri_gan.data.volumes.slicing import SliceOptions
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    save_nifti(tmp_path / "scans" / "a.nii.gz", head_volume())
+    written = extract.write_slices
+
+    def another_process_finishes_first(root, out, options, files=None):
+        export = written(root, out, options, files)
+        folder = extract.slice_cache_dir() / extract._cache_key(root, extract.volume_files(root), options)
+        shutil.copytree(out, folder)  # the other process's finished slices appear under the final name
+        return export
+
+    monkeypatch.setattr(extract, "write_slices", another_process_finishes_first)
+    export = extract.cached_slices(tmp_path / "scans", SliceOptions())
+    assert (export.folder / "slices.json").is_file() and export.counts

@@ -88,8 +88,11 @@ def test_the_subject_key_is_readable_by_its_owner_only(tmp_path, monkeypatch):
 
     from mri_gan.data.volumes.extract import subject_id
 
-    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    shared = tmp_path / "cache"
+    shared.mkdir()
+    shared.chmod(0o1777)  # a cache folder several users share
+    monkeypatch.setenv("MRI_GAN_CACHE", str(shared))
     assert subject_id("patient 1") == subject_id("patient 1") != subject_id("patient 2")
-    key = tmp_path / "cache" / "subject-key"
+    key = shared / "subject-key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777  # only the key is restricted, not the shared folder

@@ -70,8 +70,7 @@ def subject_id(key: str) -> str:
     turned back into a patient id by hashing guesses without this machine's key (kept in the cache)."""
     key_file = cache_root() / "subject-key"
     if not key_file.is_file():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(key_file.parent, 0o700)  # only this user may list or read the key's folder
+        key_file.parent.mkdir(parents=True, exist_ok=True)  # a shared cache folder keeps its own mode: the key is 0600
         partial = key_file.with_name(f".subject-key.{os.getpid()}")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
@@ -94,12 +93,22 @@ def cached_slices(root: str | os.PathLike, options: SliceOptions, files: list[Pa
         scratch = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder.parent))
         try:
             export = write_slices(root, scratch, options, files)
-            scratch.replace(folder)
+            _move_into_cache(scratch, folder)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         export.folder = folder
     logger.info("Slices: %s", export.summary())
     return export
+
+
+def _move_into_cache(scratch: Path, folder: Path) -> None:
+    """Put finished slices in place; when another process slicing the same scans got there first, use its."""
+    try:
+        scratch.replace(folder)
+    except OSError:
+        if not (folder / MANIFEST).is_file():
+            raise
+        logger.info("Another process sliced these scans first; using %s", folder)
 
 
 def write_slices(root: Path, out: Path, options: SliceOptions, files: list[Path] | None = None) -> SliceExport:
