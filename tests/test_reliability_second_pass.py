@@ -199,3 +199,28 @@ def test_two_processes_slicing_the_same_scans_share_the_first_ones_cache(tmp_pat
     monkeypatch.setattr(extract, "write_slices", another_process_finishes_first)
     export = extract.cached_slices(tmp_path / "scans", SliceOptions())
     assert (export.folder / "slices.json").is_file() and export.counts
+
+
+def test_generate_refuses_foreign_or_damaged_models_and_a_seed_out_of_range_in_one_line(trained_run, tmp_path):
+    import tensorflow as tf
+
+    foreign = tmp_path / "foreign"
+    module = tf.Module()
+    module.scale = tf.Variable(2.0)
+    tf.saved_model.save(module, str(foreign))
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "saved_model.pb").write_bytes(b"not a protobuf at all")
+    bad_keras = tmp_path / "generator.keras"
+    bad_keras.write_bytes(b"PK not a zip")
+    cases = [
+        (["--model", str(foreign)], "did not export"),
+        (["--model", str(garbage)], "not a readable SavedModel"),
+        (["--model", str(bad_keras)], "exists but is not a readable Keras model"),
+        (["--model", str(trained_run), "--seed", str(2**64)], "--seed must be a whole number"),
+    ]
+    for flags, message in cases:
+        result = run_module("mri_gan.generate", *flags, "--num", "1", "--out", str(tmp_path / "out"), "--quiet")
+        said = " ".join(result.stderr.split())
+        assert result.returncode == 2 and message in said and "Traceback" not in said, result.stderr
+    assert not list((tmp_path / "out").glob("generated_*"))

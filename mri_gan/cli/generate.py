@@ -41,6 +41,8 @@ def main(argv=None) -> int:
 def _generate(args: argparse.Namespace) -> int | None:
     if args.num is None and not args.interpolate:
         raise ConfigError("give --num (images to write), --interpolate (latent walks), or both")
+    if not 0 <= args.seed < 2**63:
+        raise ConfigError(f"--seed must be a whole number from 0 to 2**63 - 1, got {args.seed}")
     from mri_gan.sampling.files import sample_files
     from mri_gan.sampling.walks import walk_files
 

@@ -120,7 +120,14 @@ class Sampler:
 
         from mri_gan.runs.export import read_export_info
 
-        self._saved = tf.saved_model.load(str(self.source.generator))
+        try:
+            self._saved = tf.saved_model.load(str(self.source.generator))
+        except Exception as error:  # TensorFlow raises many kinds for a damaged SavedModel
+            raise DataError(f"--model {self.source.generator} is not a readable SavedModel ({type(error).__name__}); "
+                            "it may be damaged. Export it again, or give the run's keras/generator.keras.") from None
+        if not hasattr(self._saved, "from_latent"):
+            raise DataError(f"--model {self.source.generator} is a SavedModel that mri_gan did not export (it has no "
+                            "from_latent signature). Give a run folder, its generator/ or a .keras generator.")
         info = read_export_info(self.source.generator)
         self.latent_dim = int(self._saved.from_latent.input_signature[0].shape[-1])
         self.resolution = int(info["resolution"]) if "resolution" in info else None
@@ -137,7 +144,8 @@ class Sampler:
             self._keras = keras.models.load_model(self.source.generator, compile=False)
         except Exception as error:  # Keras raises many kinds for a damaged or foreign file
             raise DataError(
-                f"--model {self.source.generator} could not be loaded as a Keras model ({error})."
+                f"--model {self.source.generator} exists but is not a readable Keras model ({type(error).__name__}); "
+                "it may be damaged or not a .keras file. Give the run folder or its generator/ instead."
             ) from None
         if len(self._keras.outputs[0].shape) != 4:
             raise DataError(f"--model {self.source.generator} is not a generator (it does not output images).")
