@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,3 +225,31 @@ def test_generate_refuses_foreign_or_damaged_models_and_a_seed_out_of_range_in_o
         said = " ".join(result.stderr.split())
         assert result.returncode == 2 and message in said and "Traceback" not in said, result.stderr
     assert not list((tmp_path / "out").glob("generated_*"))
+
+
+def _damaged_copy(trained_run, tmp_path, damage) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run, copy)
+    damage(copy)
+    return copy
+
+
+def _junk(path: Path) -> None:
+    path.write_bytes(b"junk")
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda run: _truncate(next((run / "checkpoints").glob("ckpt-*.data-*"))), "is damaged and cannot be read"),
+    (lambda run: _junk(next((run / "checkpoints").glob("ckpt-*.index"))), "is damaged and cannot be read"),
+    (lambda run: _truncate(run / "config.json"), "config.json is damaged"),
+    (lambda run: (run / "config.json").unlink(), "has checkpoints but no config.json"),
+])  # fmt: skip
+def test_damaged_run_files_are_one_error_naming_the_file(trained_run, tmp_path, damage, message):
+    run = _damaged_copy(trained_run, tmp_path, damage)
+    result = run_module("mri_gan.fit", "--out", str(run), "--epochs", "3")
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2 and message in said and "Traceback" not in said, result.stderr

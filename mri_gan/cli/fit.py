@@ -49,7 +49,12 @@ def resolve(args: argparse.Namespace) -> tuple[RunConfig, Path]:
     run = RunDirectory(out)
     if options.get("resume") and not run.has_checkpoint():
         raise DataNotFoundError(f"--resume: {out} has no checkpoint to continue from.")
-    resuming = run.has_checkpoint() and run.config.is_file()
+    if run.has_checkpoint() and not run.config.is_file():
+        raise DataNotFoundError(
+            f"{out} has checkpoints but no config.json, the record of the settings they were trained with, so the "
+            "run cannot be continued. Restore config.json, or give a new --out to train again."
+        )
+    resuming = run.has_checkpoint()
     if resuming:
         from mri_gan.training.record import load_run_config
 

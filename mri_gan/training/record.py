@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 from mri_gan.config import RunConfig
+from mri_gan.errors import DataError
 from mri_gan.runs.atomic import write_text_atomically
 from mri_gan.runs.layout import RunDirectory
 from mri_gan.runtime.hardware import read_cpu
@@ -56,9 +57,23 @@ def _version(package: str) -> str | None:
 
 def load_run_config(run: RunDirectory) -> RunConfig:
     """The configuration a run directory was trained with."""
-    return RunConfig.from_dict(read_run_record(run)["config"], str(run.config))
+    record = read_run_record(run)
+    if "config" not in record:
+        raise DataError(f"{run.config} holds no settings (no 'config'); restore it from a backup, or give a new --out.")
+    return RunConfig.from_dict(record["config"], str(run.config))
 
 
 def read_run_record(run: RunDirectory) -> dict:
-    """The whole record of a run (empty when the run has none)."""
-    return json.loads(run.config.read_text()) if run.config.is_file() else {}
+    """The whole record of a run (empty when the run has none); a damaged one is one error naming it."""
+    if not run.config.is_file():
+        return {}
+    try:
+        record = json.loads(run.config.read_text())
+    except ValueError as error:
+        raise DataError(
+            f"{run.config} is damaged (not valid JSON: {error}). Restore it from a backup, or give a "
+            "new --out; the run's exported generator still works with generate."
+        ) from None
+    if not isinstance(record, dict) or not isinstance(record.get("config", {}), dict):
+        raise DataError(f"{run.config} is damaged (not a run record). Restore it from a backup, or give a new --out.")
+    return record

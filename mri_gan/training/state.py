@@ -12,7 +12,7 @@ import os
 
 import tensorflow as tf
 
-from mri_gan.errors import ConfigError
+from mri_gan.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,16 @@ class TrainingState:
         latest = tf.train.latest_checkpoint(os.fspath(directory)) if directory else self.latest
         if latest is None:
             return 0
-        saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
+        try:
+            saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
+        except (tf.errors.OpError, ValueError, IndexError) as error:  # IndexError: truncated data ("Read less bytes")
+            raise _damaged(latest, error) from None
         present = {name: part for name, part in self.optional.items() if name in saved}
         try:
             tf.train.Checkpoint(**self.parts, **present).restore(latest).assert_existing_objects_matched()
+        except (tf.errors.OpError, IndexError) as error:
+            _forget_partial_restore()
+            raise _damaged(latest, error) from None
         except (AssertionError, ValueError) as error:
             _forget_partial_restore()
             raise ConfigError(
@@ -72,6 +78,16 @@ class TrainingState:
             logger.info("%s has no %s: starting it now", latest, ", ".join(new))
         self.model.start_afresh(new)
         return int(self.epoch.numpy())
+
+
+def _damaged(latest: str, error: Exception) -> DataError:
+    """The one error for a checkpoint whose files cannot be read (truncated data, a garbage index)."""
+    return DataError(
+        f"The checkpoint {latest} (its .index and .data files) is damaged and cannot be read "
+        f"({type(error).__name__}). Delete those files and the line naming them in checkpoints/checkpoint to "
+        "continue from the checkpoint before, or give a new --out to train again; the exported generator still "
+        "works with generate and evaluate."
+    )
 
 
 def _forget_partial_restore() -> None:
