@@ -253,3 +253,19 @@ def test_damaged_run_files_are_one_error_naming_the_file(trained_run, tmp_path, 
     result = run_module("mri_gan.fit", "--out", str(run), "--epochs", "3")
     said = " ".join(result.stderr.split())
     assert result.returncode == 2 and message in said and "Traceback" not in said, result.stderr
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line_before_any_work(trained_run, tiny_folder, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("mine")
+    unwritable = str(blocker / "out")  # under a file: no one can make it, root included
+    commands = {
+        "mri_gan.fit": ["--data", str(tiny_folder), "--resolution", "32", "--epochs", "1"],
+        "mri_gan.generate": ["--model", str(trained_run), "--num", "1"],
+        "mri_gan.evaluate": ["--model", str(trained_run), "--real", str(tiny_folder), "--num", "4"],
+    }
+    for command, flags in commands.items():
+        result = run_module(command, *flags, "--out", unwritable)
+        said = " ".join(result.stderr.split())
+        assert result.returncode == 2 and "cannot be written" in said and "Traceback" not in said, (command, said)
+    assert blocker.read_text() == "mine"

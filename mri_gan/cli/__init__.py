@@ -51,9 +51,20 @@ def run_parsed(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespa
 
 
 def check_output_folder(path: os.PathLike, flag: str = "--out") -> None:
-    """Refuse an output folder that is an existing file, before any work is done."""
+    """Refuse, before any work is done, an output folder that is an existing file or cannot be written (it is
+    made if missing)."""
     if os.path.exists(path) and not os.path.isdir(path):
         raise ConfigError(f"{flag} {path} is a file, not a folder. Give a folder (it is made if missing).")
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, f".write-test.{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise ConfigError(
+            f"{flag} {path} cannot be written ({error.strerror or error}). Give a folder you can write to."
+        ) from None
 
 
 def command_parser(module: str, description: str, **kwargs) -> argparse.ArgumentParser:

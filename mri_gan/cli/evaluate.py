@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from mri_gan.cli import check_output_folder, command_parser, run_parsed
-from mri_gan.errors import ConfigError
+from mri_gan.errors import ConfigError, DataError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,8 +65,14 @@ def _evaluate(args: argparse.Namespace) -> int | None:
     inputs = gather_inputs(args.real, args.fake, args.model, args.train, args.num, args.seed)
     report = evaluate_inputs(inputs, inception_weights=args.inception_weights or "imagenet", seed=args.seed,
                              measures=args.measures)  # fmt: skip
-    path = write_report(report, inputs.real, inputs.fake, inputs.train, out)
     print(format_table(report))
+    try:
+        path = write_report(report, inputs.real, inputs.fake, inputs.train, out)
+    except OSError as error:
+        raise DataError(
+            f"the measures above could not be written to {out} ({error.strerror or error}); free space "
+            "or give another --out"
+        ) from None
     print(f"Report: {path} ({out / 'report.html'})")
 
 

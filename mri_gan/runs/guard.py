@@ -28,12 +28,15 @@ def is_run_folder(run: RunDirectory) -> bool:
 def claim_run_folder(run: RunDirectory) -> None:
     """Make `run.root` a run folder; refuse a file, or a non-empty folder that is not a run, without changing it."""
     check_run_folder(run)
-    run.root.mkdir(parents=True, exist_ok=True)
     marker = run.root / MARKER
-    if not marker.is_file():
-        from mri_gan import __version__
+    try:
+        run.root.mkdir(parents=True, exist_ok=True)
+        if not marker.is_file():
+            from mri_gan import __version__
 
-        marker.write_text(json.dumps({"made_by": f"mri_gan {__version__}"}) + "\n")
+            marker.write_text(json.dumps({"made_by": f"mri_gan {__version__}"}) + "\n")
+    except OSError as error:
+        raise _unwritable(run.root, error) from None
 
 
 def check_run_folder(run: RunDirectory) -> None:
@@ -68,7 +71,11 @@ def folder_lock(folder, what: str = "--out", leave_no_file: bool = False):
         return
     root = RunDirectory(folder).root
     path = root / LOCK
-    with open(path, "a+") as handle:
+    try:
+        handle = open(path, "a+")  # noqa: SIM115  (closed by the with below)
+    except OSError as error:
+        raise _unwritable(root, error) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -88,3 +95,8 @@ def folder_lock(folder, what: str = "--out", leave_no_file: bool = False):
             if leave_no_file:
                 path.unlink(missing_ok=True)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _unwritable(root, error: OSError) -> ConfigError:
+    return ConfigError(f"--out {root} cannot be written ({error.strerror or error}). Give a folder you can write "
+                       "to; nothing was trained.")
