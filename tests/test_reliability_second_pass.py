@@ -269,3 +269,32 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_before_any_work(tra
         said = " ".join(result.stderr.split())
         assert result.returncode == 2 and "cannot be written" in said and "Traceback" not in said, (command, said)
     assert blocker.read_text() == "mine"
+
+
+def test_a_swap_interrupted_between_its_renames_is_finished_by_the_next_command(trained_run, tmp_path):
+    run = _damaged_copy(trained_run, tmp_path, lambda run: None)
+    (run / "generator").rename(run / ".generator.previous")
+    (run / ".generator.4242.partial").mkdir()  # an unfinished new export: no info file yet
+    made = run_module("mri_gan.generate", "--model", str(run), "--num", "2", "--out", str(tmp_path / "a"), "--quiet")
+    assert made.returncode == 0, made.stderr
+    assert (run / "generator" / "saved_model.pb").is_file() and not (run / ".generator.previous").exists()
+    shutil.copytree(run / "generator", run / ".generator.4243.partial")  # a finished new export
+    (run / "generator").rename(run / ".generator.previous")
+    resumed = run_module("mri_gan.fit", "--out", str(run))
+    assert resumed.returncode == 0 and (run / "generator" / "saved_model.pb").is_file(), resumed.stderr
+    assert not (run / ".generator.4243.partial").exists()
+
+
+def test_a_rerun_exports_a_generator_that_is_missing_or_older_than_the_last_checkpoint(trained_run, tmp_path):
+    from mri_gan.runs.export import INFO_FILE
+
+    run = _damaged_copy(trained_run, tmp_path, lambda run: shutil.rmtree(run / "generator"))
+    result = run_module("mri_gan.fit", "--out", str(run))
+    assert result.returncode == 0 and "exporting it now" in result.stderr, result.stderr
+    info = run / "generator" / INFO_FILE
+    assert json.loads(info.read_text())["epochs"] == 1
+    info.write_text(json.dumps({**json.loads(info.read_text()), "epochs": 0}))  # an export older than the checkpoint
+    again = run_module("mri_gan.fit", "--out", str(run))
+    assert again.returncode == 0 and "exporting it now" in again.stderr and json.loads(info.read_text())["epochs"] == 1
+    current = run_module("mri_gan.fit", "--out", str(run))
+    assert current.returncode == 0 and "Nothing to do" in current.stderr, current.stderr

@@ -17,6 +17,7 @@ Loading needs only TensorFlow, not this package:
 """
 
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -28,6 +29,8 @@ from mri_gan.runs.atomic import process_unique
 from mri_gan.sampling.latents import latent_vectors, to_uint8
 
 INFO_FILE = "assets.extra/mri_gan.json"
+
+logger = logging.getLogger(__name__)
 
 
 def export_generator(generator: keras.Model, directory: str | os.PathLike, info: dict | None = None) -> Path:
@@ -79,6 +82,30 @@ def _swap_in(partial: Path, directory: Path) -> None:
         os.replace(directory, previous)
     os.replace(partial, directory)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def recover_interrupted_swap(directory: str | os.PathLike) -> bool:
+    """Finish an export swap a crash interrupted, so a run is never left without its generator.
+
+    `_swap_in` renames the old export to `.NAME.previous`, then the finished `.NAME.PID.partial`
+    to NAME. Killed between the two, NAME is missing: a partial export that is complete (its
+    info file is written last) is moved in, else the previous export is put back. Killed after
+    both, the stale previous copy is removed. Returns whether anything was moved.
+    """
+    directory = Path(directory)
+    previous = directory.with_name(f".{directory.name}.previous")
+    if not previous.exists():
+        return False
+    if directory.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        return False
+    complete = [partial for partial in directory.parent.glob(f".{directory.name}.*.partial")
+                if (partial / INFO_FILE).is_file() and (partial / "saved_model.pb").is_file()]  # fmt: skip
+    source = max(complete, key=lambda partial: partial.stat().st_mtime) if complete else previous
+    os.replace(source, directory)
+    logger.warning("%s was left half-replaced by an interrupted export; %s", directory,
+                   "the finished new export is now in place" if complete else "the previous export is back")  # fmt: skip
+    return True
 
 
 def read_export_info(directory: str | os.PathLike) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mri_gan.errors import DataError, DataNotFoundError
+from mri_gan.runs.export import recover_interrupted_swap
 from mri_gan.runs.layout import RunDirectory
 
 KINDS = "a run folder (runs/NAME), its generator/ or best_generator/, or a .keras file"
@@ -45,6 +46,8 @@ class ModelSource:
 def model_source(path: str | os.PathLike) -> ModelSource:
     """Resolve `--model PATH`; a path that is none of the accepted kinds is a one-paragraph error."""
     path = Path(path)
+    for export in (path, path / "generator", path / "best_generator"):
+        recover_interrupted_swap(export)
     if not path.exists():
         raise DataNotFoundError(f"--model {path} does not exist. Give {KINDS}.")
     if path.is_file():

@@ -31,6 +31,7 @@ from mri_gan.errors import TrainingDiverged
 from mri_gan.gan.build import build_gan
 from mri_gan.gan.model import GAN
 from mri_gan.runs.atomic import process_unique
+from mri_gan.runs.export import read_export_info, recover_interrupted_swap
 from mri_gan.runs.guard import claim_run_folder, run_lock
 from mri_gan.runs.layout import RunDirectory
 from mri_gan.runtime.distribution import is_chief, make_strategy, worker_name
@@ -81,6 +82,8 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
 
 def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strategy, stream) -> TrainingResult:
     run.root.mkdir(parents=True, exist_ok=True)
+    for export in (run.generator, run.best_generator):
+        recover_interrupted_swap(export)
     keras.utils.set_random_seed(config.train.seed)
 
     # Data: the user's folder, or the built-in phantom set rendered on first use, without the held-out images.
@@ -107,7 +110,13 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     write_run_record(run, config, scan.summary(), initial_epoch, precision)
     run.summary.write_text(gan.summary_text())
     if initial_epoch >= config.train.epochs:
-        logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch, config.train.epochs)
+        if _export_is_behind(run, initial_epoch):
+            logger.info("%s trained %d epochs but its exported generator is missing or older: exporting it now",
+                        run.root, initial_epoch)  # fmt: skip
+            _export_now(gan, _exporter(config, run, class_names), initial_epoch, config.train)
+        else:
+            logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch,
+                        config.train.epochs)  # fmt: skip
         return TrainingResult(run, initial_epoch, False, gan)
 
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
@@ -158,6 +167,25 @@ def _what_is_kept(run: RunDirectory, checkpoint: TrainingState, epochs_done: int
     if not kept:
         return f"Nothing was saved in {run.root} before it diverged (no checkpoint, no exported generator)."
     return f"{' and '.join(kept).capitalize()} in {run.root} {'are' if len(kept) > 1 else 'is'} kept."
+
+
+def _export_is_behind(run: RunDirectory, epochs_done: int) -> bool:
+    """Whether the run's exported generator is missing or from an epoch before its last checkpoint (a crash or a
+    full disk during the final export)."""
+    if not (run.generator / "saved_model.pb").is_file():
+        return True
+    return int(read_export_info(run.generator).get("epochs", epochs_done)) < epochs_done
+
+
+def _export_now(gan: GAN, exporter: ExportGenerator, epochs_done: int, train: TrainConfig) -> None:
+    """Export the restored generator as the end of training would (fresh batch-norm statistics for an EMA one)."""
+    if train.ema_decay:
+        standing = StandingStatistics(seed=train.seed)
+        standing.set_model(gan)
+        standing.refresh()
+    exporter.set_model(gan)
+    exporter.epochs_done = epochs_done
+    exporter.export()
 
 
 def _export_info(config: RunConfig, run: RunDirectory, class_names) -> dict:
