@@ -298,3 +298,21 @@ def test_a_rerun_exports_a_generator_that_is_missing_or_older_than_the_last_chec
     assert again.returncode == 0 and "exporting it now" in again.stderr and json.loads(info.read_text())["epochs"] == 1
     current = run_module("mri_gan.fit", "--out", str(run))
     assert current.returncode == 0 and "Nothing to do" in current.stderr, current.stderr
+
+
+def test_outputs_without_a_checkpoint_are_refused_or_cleared_with_force(trained_run, tmp_path, tiny_folder):
+    run = _damaged_copy(trained_run, tmp_path, lambda run: shutil.rmtree(run / "checkpoints"))
+    (run / "mine.txt").write_text("not mri_gan's")
+    flags = ["--data", str(tiny_folder), "--out", str(run), "--epochs", "1", "--resolution", "64", "--width", "4",
+             "--batch-size", "4", "--quality-every", "0"]  # fmt: skip
+    refused = run_module("mri_gan.fit", *flags)
+    assert refused.returncode == 2 and "no checkpoint to continue from" in " ".join(refused.stderr.split())
+    forced = run_module("mri_gan.fit", *flags, "--force")
+    assert forced.returncode == 0, forced.stderr
+    history = (run / "history.csv").read_text().splitlines()
+    assert len(history) == 2 and (run / "mine.txt").read_text() == "not mri_gan's"
+    assert not (run / "best_generator").exists()  # the 32-px run's best generator is gone with the rest
+    for path in (run / "checkpoints").glob("ckpt-*"):
+        path.unlink()
+    lost = run_module("mri_gan.fit", "--out", str(run), "--epochs", "2")
+    assert lost.returncode == 2 and "whose files are missing" in " ".join(lost.stderr.split()), lost.stderr

@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML file with [data], [model] and [train] settings")
     p.add_argument("--out", type=Path, help="run directory (default: runs/dcgan-DATE-TIME)")
     p.add_argument("--resume", action="store_true", help="continue --out, or the newest run under runs/")
+    p.add_argument("--force", action="store_true",
+                   help="start --out afresh when it holds outputs of a run that left no checkpoint (removes only "
+                        "what mri_gan wrote there)")  # fmt: skip
     p.add_argument("--dry-run", action="store_true",
                    help="check the data and settings, count parameters, time a few steps; write nothing")  # fmt: skip
     add_flags(p, declared_flags())
@@ -114,7 +117,7 @@ def _fit(args: argparse.Namespace) -> int | None:
 
         print(dry_run(config, out))
         return 0
-    result = train(config, out)
+    result = train(config, out, force=getattr(args, "force", False))
     print(f"Run directory: {result.run.root}  (generator: {result.run.generator})")
     return 130 if result.interrupted else 0
 

@@ -31,3 +31,11 @@ class RunDirectory:
 
     def has_checkpoint(self) -> bool:
         return (self.checkpoints / "checkpoint").is_file()
+
+    def outputs(self) -> list[Path]:
+        """What training wrote here (the marker and lock aside): what `fit --force` removes, and nothing else."""
+        named = [self.config, self.summary, self.history, self.loss_plot, self.real_vs_fake, self.grids,
+                 self.checkpoints, self.generator, self.best_generator, self.best_generator.with_suffix(".json"),
+                 self.quality_plot, self.keras_models, self.tensorboard, self.holdout]  # fmt: skip
+        snapshots = sorted(self.root.glob("loss_epoch_*.png"))
+        return [path for path in named if path.exists()] + snapshots

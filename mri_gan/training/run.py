@@ -27,7 +27,7 @@ from mri_gan.callbacks import (
 )
 from mri_gan.config import RunConfig, TrainConfig
 from mri_gan.data.sources import dataset_from_config
-from mri_gan.errors import TrainingDiverged
+from mri_gan.errors import ConfigError, TrainingDiverged
 from mri_gan.gan.build import build_gan
 from mri_gan.gan.model import GAN
 from mri_gan.runs.atomic import process_unique
@@ -56,12 +56,14 @@ def learning_rates(train: TrainConfig) -> str:
     return " ".join(f"{flag} {rate:g}" for flag, rate in flags if rate)
 
 
-def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
+def train(config: RunConfig, out: str | Path, stream=None, force: bool = False) -> TrainingResult:
     """Train (or continue training) the GAN of `config`, writing everything into `out`.
 
-    Under a multi-worker strategy only the chief writes into `out`; the other workers
-    write into a temporary folder, deleted at the end, and resume from the chief's
-    checkpoints.
+    A run folder with outputs but no checkpoint to continue from (stopped before its first
+    checkpoint) is refused, since training into it would mix two runs' files; with `force`
+    what training wrote there is removed first. Under a multi-worker strategy only the chief
+    writes into `out`; the other workers write into a temporary folder, deleted at the end,
+    and resume from the chief's checkpoints.
     """
     config.validate()
     strategy = make_strategy(config.train.strategy)  # first: multi-worker needs it before other TF work
@@ -69,6 +71,7 @@ def train(config: RunConfig, out: str | Path, stream=None) -> TrainingResult:
     if is_chief(strategy):
         run = chief_run
         claim_run_folder(run)
+        _clear_orphaned_outputs(run, force)
     else:
         run = RunDirectory(tempfile.mkdtemp(prefix=f"mri_gan-{worker_name(strategy)}-"))
         logger.info("Worker %s writes into %s (deleted at the end)", worker_name(strategy), run.root)
@@ -149,6 +152,24 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
     return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+
+
+def _clear_orphaned_outputs(run: RunDirectory, force: bool) -> None:
+    """Refuse (or with `force` remove) the outputs of an earlier run that left no checkpoint to continue from."""
+    if run.has_checkpoint():
+        return
+    leftovers = run.outputs()
+    if leftovers and not force:
+        raise ConfigError(
+            f"--out {run.root} holds the outputs of an earlier run ({', '.join(path.name for path in leftovers[:4])}"
+            f"{', ...' if len(leftovers) > 4 else ''}) but no checkpoint to continue from (it stopped before its first "
+            "checkpoint), so training into it would mix two runs. Give a new --out, or add --force to delete what "
+            "mri_gan wrote there and start again."
+        )
+    for path in leftovers:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if leftovers:
+        logger.info("--force: removed %d outputs of an earlier run from %s", len(leftovers), run.root)
 
 
 def _warn_if_inside(run: RunDirectory, data_path: str | None) -> None:

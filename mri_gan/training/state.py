@@ -52,8 +52,14 @@ class TrainingState:
     def restore_latest(self, directory: str | os.PathLike | None = None) -> int:
         """Restore the newest checkpoint (of `directory`, e.g. the chief's, else our own), if any;
         returns the number of epochs it had done."""
-        latest = tf.train.latest_checkpoint(os.fspath(directory)) if directory else self.latest
+        folder = os.fspath(directory or self.manager.directory)
+        latest = tf.train.latest_checkpoint(folder)
         if latest is None:
+            if os.path.isfile(os.path.join(folder, "checkpoint")):
+                raise DataError(
+                    f"{folder}/checkpoint names checkpoints whose files are missing, so the run cannot continue. "
+                    "Restore the ckpt-* files, or give a new --out (or add --force after deleting checkpoints/)."
+                )
             return 0
         try:
             saved = {key.split("/", 1)[0] for key in tf.train.load_checkpoint(latest).get_variable_to_shape_map()}
