@@ -316,3 +316,42 @@ def test_outputs_without_a_checkpoint_are_refused_or_cleared_with_force(trained_
         path.unlink()
     lost = run_module("mri_gan.fit", "--out", str(run), "--epochs", "2")
     assert lost.returncode == 2 and "whose files are missing" in " ".join(lost.stderr.split()), lost.stderr
+
+
+def test_a_full_disk_at_a_checkpoint_is_one_error_with_no_partial_files_and_the_last_one_intact(
+    tiny_folder, tmp_path, monkeypatch
+):
+    import tensorflow as tf
+
+    from mri_gan.errors import DataError
+    from mri_gan.training.run import train
+
+    real_save = tf.train.CheckpointManager.save
+
+    def full_from_epoch_two(manager, checkpoint_number=None, **kwargs):
+        if checkpoint_number and checkpoint_number >= 2:
+            (Path(manager.directory) / f"ckpt-{checkpoint_number}_temp").mkdir()  # what TensorFlow leaves
+            raise tf.errors.ResourceExhaustedError(None, None, "No space left on device")
+        return real_save(manager, checkpoint_number=checkpoint_number, **kwargs)
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", full_from_epoch_two)
+    with pytest.raises(DataError, match=r"epoch 2.*No space left.*ckpt-1 is intact"):
+        train(tiny_config(tiny_folder, epochs=3, checkpoint_every=1, quality_every=0), tmp_path / "run")
+    checkpoints = tmp_path / "run" / "checkpoints"
+    assert tf.train.latest_checkpoint(str(checkpoints)).endswith("ckpt-1")
+    assert not list(checkpoints.glob("ckpt-2*")) and not list((tmp_path / "run").rglob("*.partial"))
+
+
+def test_an_image_that_cannot_be_written_leaves_no_partial_file(tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+
+    from mri_gan.sampling.grids import save_png
+
+    def disk_full(self, fp, *args, **kwargs):
+        Path(fp).write_bytes(b"")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PILImage.Image, "save", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        save_png(np.zeros((4, 4), np.uint8), tmp_path / "grid.png")
+    assert list(tmp_path.iterdir()) == []

@@ -66,10 +66,14 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
         archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
     partial = process_unique(directory)
     shutil.rmtree(partial, ignore_errors=True)
-    archive.write_out(str(partial), verbose=False)
-    details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}
-    (partial / INFO_FILE).parent.mkdir(parents=True, exist_ok=True)
-    (partial / INFO_FILE).write_text(json.dumps(details, indent=2))
+    try:
+        archive.write_out(str(partial), verbose=False)
+        details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}
+        (partial / INFO_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (partial / INFO_FILE).write_text(json.dumps(details, indent=2))
+    except BaseException:  # a full disk, a kill signal turned exception: leave no half-written export behind
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     _swap_in(partial, directory)
     return directory
 

@@ -31,8 +31,11 @@ def save_png(pixels: np.ndarray, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = process_unique(path)
-    Image.fromarray(pixels).save(partial, format="PNG")
-    os.replace(partial, path)
+    try:
+        Image.fromarray(pixels).save(partial, format="PNG")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -43,7 +46,10 @@ def save_figure(figure, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = process_unique(path)
-    figure.savefig(partial, format="png")
-    plt.close(figure)
-    os.replace(partial, path)
+    try:
+        figure.savefig(partial, format="png")
+        os.replace(partial, path)
+    finally:
+        plt.close(figure)
+        partial.unlink(missing_ok=True)
     return path

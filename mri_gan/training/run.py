@@ -37,7 +37,7 @@ from mri_gan.runs.layout import RunDirectory
 from mri_gan.runtime.distribution import is_chief, make_strategy, worker_name
 from mri_gan.runtime.precision import choose_precision
 from mri_gan.training.record import write_run_record
-from mri_gan.training.state import TrainingState
+from mri_gan.training.state import CheckpointNotWritten, TrainingState
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
             verbose=0,
             shuffle=False,
         )
+    except CheckpointNotWritten:
+        raise  # saving again would fail the same way
     except Exception:
         logger.error("Training failed; saving the epochs finished so far before reporting the error.")
         checkpointing.save_unsaved()

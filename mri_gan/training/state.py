@@ -9,12 +9,18 @@ previous checkpoint as the latest one.
 
 import logging
 import os
+import shutil
+from pathlib import Path
 
 import tensorflow as tf
 
 from mri_gan.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
+
+
+class CheckpointNotWritten(DataError):
+    """A checkpoint could not be written (e.g. the disk is full); the earlier one is intact."""
 
 
 class TrainingState:
@@ -46,8 +52,22 @@ class TrainingState:
         return self.manager.latest_checkpoint
 
     def save(self, epoch: int) -> str:
+        """Write the checkpoint of `epoch`; if it cannot be written (a full disk), its partial files are removed
+        and `CheckpointNotWritten` says which earlier checkpoint is intact."""
+        intact = self.manager.latest_checkpoint
         self.epoch.assign(epoch)
-        return self.manager.save(checkpoint_number=epoch)
+        try:
+            return self.manager.save(checkpoint_number=epoch)
+        except (tf.errors.OpError, OSError) as error:
+            folder = Path(self.manager.directory)
+            for partial in [*folder.glob(f"ckpt-{epoch}_temp*"), *folder.glob(f"ckpt-{epoch}.*")]:
+                shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
+            kept = f"the checkpoint {Path(intact).name} is intact" if intact else "no earlier checkpoint exists"
+            raise CheckpointNotWritten(
+                f"Could not write the checkpoint of epoch {epoch} to {folder} ({getattr(error, 'message', error)}); "
+                f"its partial files were removed and {kept}. Free some space, then run the same command again to "
+                "continue."
+            ) from None
 
     def restore_latest(self, directory: str | os.PathLike | None = None) -> int:
         """Restore the newest checkpoint (of `directory`, e.g. the chief's, else our own), if any;
