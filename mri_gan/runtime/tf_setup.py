@@ -9,12 +9,15 @@
   ones, so the import runs with the process's stderr pointed at /dev/null.
 
 A user who sets `TF_ENABLE_ONEDNN_OPTS` or `TF_CPP_MIN_LOG_LEVEL` themselves keeps
-TensorFlow's own behaviour. Python exceptions raised by the import are unaffected.
+TensorFlow's own behaviour; a `TF_CPP_MIN_LOG_LEVEL` that mri_gan set in a parent process (a
+script that imported it and starts a command) is marked as ours and still quieted. Python exceptions raised by the import are unaffected.
 """
 
 import contextlib
 import os
 import sys
+
+OURS = "MRI_GAN_QUIET_TF"  # marks TF_CPP_MIN_LOG_LEVEL as set by mri_gan, not by the user
 
 
 @contextlib.contextmanager
@@ -34,11 +37,12 @@ def import_tensorflow() -> None:
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ and OURS not in os.environ:
         import tensorflow
 
         return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Set here (or by mri_gan in a parent process, which child processes inherit): still ours to quiet.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"], os.environ[OURS] = "3", "1"
     with _stderr_to_devnull():
         import tensorflow  # noqa: F401
 
