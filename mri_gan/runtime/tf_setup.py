@@ -10,7 +10,8 @@
 
 A user who sets `TF_ENABLE_ONEDNN_OPTS` or `TF_CPP_MIN_LOG_LEVEL` themselves keeps
 TensorFlow's own behaviour; a `TF_CPP_MIN_LOG_LEVEL` that mri_gan set in a parent process (a
-script that imported it and starts a command) is marked as ours and still quieted. Python exceptions raised by the import are unaffected.
+script that imported it and starts a command) is marked as ours and still quieted. Python
+exceptions raised by the import are unaffected.
 """
 
 import contextlib
