@@ -355,3 +355,34 @@ def test_an_image_that_cannot_be_written_leaves_no_partial_file(tmp_path, monkey
     with pytest.raises(OSError, match="No space"):
         save_png(np.zeros((4, 4), np.uint8), tmp_path / "grid.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_volume_whose_resampled_slices_would_exceed_the_limits_is_left_out_before_resampling(tmp_path, monkeypatch):
+    import time
+
+    import nibabel as nib
+    from scanner_data import head_volume
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    affine = np.diag([0.0001, 1.0, 1.0, 1.0])  # voxels 10,000 times thinner along x: slices 10,000 times wider
+    (tmp_path / "scans").mkdir()
+    nib.save(nib.Nifti1Image(head_volume(), affine), tmp_path / "scans" / "thin.nii.gz")
+    started = time.perf_counter()
+    result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "too large" in result.stderr, result.stderr
+    assert time.perf_counter() - started < 30  # refused from the header, not after resampling
+
+
+def test_every_dicom_file_of_a_series_is_checked_against_the_size_limit(tmp_path, monkeypatch):
+    import pydicom
+    from scanner_data import head_volume, write_dicom_series
+
+    monkeypatch.setenv("MRI_GAN_CACHE", str(tmp_path / "cache"))
+    paths = write_dicom_series(tmp_path / "scans" / "series", head_volume())
+    big = pydicom.dcmread(paths[-1])
+    big.Rows, big.Columns = 3000, 3000
+    big.PixelData = np.zeros((3000, 3000), np.uint16).tobytes()
+    big.save_as(paths[-1])
+    monkeypatch.setenv("MRI_GAN_MAX_IMAGE_PIXELS", "1000000")
+    result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "out"))
+    assert "too large (9,000,000 pixels" in result.stderr, result.stderr

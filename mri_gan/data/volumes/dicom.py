@@ -24,7 +24,7 @@ import numpy as np
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from mri_gan.data.limits import check_volume_shape
+from mri_gan.data.limits import check_image_size, check_volume_shape
 from mri_gan.data.volumes.nifti import canonical
 from mri_gan.errors import ConfigError, DataError
 
@@ -177,6 +177,10 @@ def _transfer_syntax(path: Path | None) -> str:
 def _frames(dataset) -> list[_Frame]:
     if "PixelData" not in dataset:
         raise DataError("DICOM without pixel data")
+    # Every file's own header, before its pixels are decoded: a series may hold one file far larger than the first.
+    check_volume_shape((int(dataset.get("Rows") or 0), int(dataset.get("Columns") or 0),
+                        int(dataset.get("NumberOfFrames", 1) or 1)))  # fmt: skip
+    check_image_size(int(dataset.get("Columns") or 0), int(dataset.get("Rows") or 0))
     pixels = np.asarray(dataset.pixel_array, dtype=np.float32)
     count = int(dataset.get("NumberOfFrames", 1) or 1)
     if pixels.ndim == 3 and count == 1:  # a colour image: not an MR slice

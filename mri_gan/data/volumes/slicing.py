@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from mri_gan.data.limits import check_image_size, check_volume_shape
 from mri_gan.data.volumes.formats import modality_names
 
 PLANES = {"sagittal": 0, "coronal": 1, "axial": 2}  # the RAS+ axis each plane cuts across
@@ -67,6 +68,10 @@ def plane_slices(volume: np.ndarray, zooms: np.ndarray, plane: str, order: int =
     in_plane = [a for a in range(3) if a != axis]
     spacing = zooms[in_plane]
     factors = spacing / spacing.min()
+    # The resampled size, checked before resampling: a voxel 1,000 times thinner one way makes 1,000 times wider slices.
+    resampled = [round(float(volume.shape[a] * factor)) for a, factor in zip(in_plane, factors, strict=True)]
+    check_image_size(*resampled)
+    check_volume_shape((*resampled, volume.shape[axis]))
     slices = []
     for index in range(volume.shape[axis]):
         section = np.take(volume, index, axis=axis)  # [first in-plane axis, second]
