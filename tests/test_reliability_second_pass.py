@@ -386,3 +386,24 @@ def test_every_dicom_file_of_a_series_is_checked_against_the_size_limit(tmp_path
     monkeypatch.setenv("MRI_GAN_MAX_IMAGE_PIXELS", "1000000")
     result = run_module("mri_gan.data.slices", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "out"))
     assert "too large (9,000,000 pixels" in result.stderr, result.stderr
+
+
+def test_a_full_disk_during_generate_is_one_error_and_leaves_no_images(trained_run, tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+
+    real_save, saved = PILImage.Image.save, []
+
+    def full_after_three(self, fp, *args, **kwargs):
+        saved.append(fp)
+        if len(saved) > 3:
+            Path(fp).write_bytes(b"")
+            raise OSError(28, "No space left on device")
+        return real_save(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(PILImage.Image, "save", full_after_three)
+    out = tmp_path / "out"
+    result = run_module("mri_gan.generate", "--model", str(trained_run), "--num", "8", "--batch-size", "2", "--out",
+                        str(out), "--quiet")  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2 and "No space left on device" in said and "Traceback" not in said, said
+    assert list(out.iterdir()) == []  # no PNG, no partial file, no generation.json

@@ -10,6 +10,7 @@ below 1 trades variety for typical-looking images; 1 is the generator as trained
 
 import json
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mri_gan.errors import ConfigError
-from mri_gan.runs.atomic import write_text_atomically
+from mri_gan.errors import ConfigError, DataError
+from mri_gan.runs.atomic import process_unique, write_text_atomically
 from mri_gan.runs.guard import folder_lock
 from mri_gan.runs.model_source import Sampler, model_source
 from mri_gan.sampling.grids import image_grid, save_figure
@@ -46,13 +47,17 @@ def sample_files(
     Path(out).mkdir(parents=True, exist_ok=True)
     with folder_lock(out, leave_no_file=True):
         clear_earlier_images([folder for folder, _ in targets], overwrite)
-        paths = []
-        for folder, index in targets:
-            paths += write_images(sampler, num, folder, seed, batch_size, index, truncation, quiet)
-            if grid:
-                write_grid(sampler, folder, seed, truncation, index)
-        write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
-    return paths
+        try:
+            for folder, index in targets:
+                write_images(sampler, num, folder, seed, batch_size, index, truncation, quiet)
+                if grid:
+                    write_grid(sampler, folder, seed, truncation, index)
+            write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
+        except OSError as error:
+            clear_earlier_images([folder for folder, _ in targets], overwrite=True)
+            raise DataError(f"could not write the images to {out} ({error.strerror or error}); the ones written were "
+                            "removed, so no half set is left. Free some space or give another --out.") from None
+    return sorted(path for folder, _ in targets for path in folder.glob("generated_*.png"))
 
 
 def check_counts(num: int, batch_size: int) -> None:
@@ -112,7 +117,12 @@ def write_images(sampler: Sampler, num: int, out: Path, seed: int, batch_size: i
     def write(index_and_pixels):
         index, pixels = index_and_pixels
         path = out / f"generated_{index:0{digits}d}.png"
-        Image.fromarray(pixels[..., 0]).save(path, compress_level=1)
+        partial = process_unique(path)
+        try:
+            Image.fromarray(pixels[..., 0]).save(partial, format="PNG", compress_level=1)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
         return path
 
     with ThreadPoolExecutor(max_workers=4) as pool:
