@@ -407,3 +407,17 @@ def test_a_full_disk_during_generate_is_one_error_and_leaves_no_images(trained_r
     said = " ".join(result.stderr.split())
     assert result.returncode == 2 and "No space left on device" in said and "Traceback" not in said, said
     assert list(out.iterdir()) == []  # no PNG, no partial file, no generation.json
+
+
+def test_a_dry_run_on_scans_writes_nothing_into_the_cache(tmp_path, monkeypatch):
+    from scanner_data import head_volume, save_nifti
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("MRI_GAN_CACHE", str(cache))
+    save_nifti(tmp_path / "scans" / "yes" / "a.nii.gz", head_volume())
+    save_nifti(tmp_path / "scans" / "no" / "b.nii.gz", head_volume())
+    result = run_module("mri_gan.fit", "--data", str(tmp_path / "scans"), "--out", str(tmp_path / "run"),
+                        "--resolution", "32", "--width", "4", "--batch-size", "4", "--dry-run")  # fmt: skip
+    assert result.returncode == 0 and "nothing was written" in result.stdout, result.stderr
+    assert list(cache.iterdir()) == [] and not (tmp_path / "run").exists()

@@ -7,12 +7,14 @@ absorbs graph building, so the estimate is the training step alone; grids, quali
 checks and checkpoints add to it.
 """
 
+import tempfile
 import time
 
 import tensorflow as tf
 
 from mri_gan.config import RunConfig, TrainConfig
 from mri_gan.data.sources import dataset_from_config
+from mri_gan.data.volumes.extract import cache_left_untouched
 from mri_gan.runs.guard import check_run_folder
 from mri_gan.runs.layout import RunDirectory
 from mri_gan.runtime.precision import choose_precision
@@ -22,10 +24,16 @@ TIMED_STEPS = 5
 
 
 def dry_run(config: RunConfig, out) -> str:
-    """The report of what `fit` would do with `config` into `out`; nothing is written into `out`.
+    """The report of what `fit` would do with `config` into `out`; nothing is written into `out`, and scans the
+    slice cache does not hold yet are sliced into a temporary folder, deleted after.
 
     (The built-in dataset is rendered into its cache if it is not there yet, as `fit` would.)
     """
+    with tempfile.TemporaryDirectory(prefix="mri_gan-dry-run-") as scratch, cache_left_untouched(scratch):
+        return _dry_run(config, out)
+
+
+def _dry_run(config: RunConfig, out) -> str:
     from mri_gan.gan.build import build_gan
 
     config.validate()

@@ -6,6 +6,8 @@ origin within its subject, and the options used: no DICOM header value and no so
 file name ever reaches it (source names such as BraTS subject ids are hashed too).
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import hmac
@@ -61,14 +63,30 @@ class SliceExport:
         return text
 
 
+_SCRATCH: contextvars.ContextVar[Path | None] = contextvars.ContextVar("slice_scratch", default=None)
+
+
 def slice_cache_dir() -> Path:
     return cache_root() / "slices"
+
+
+@contextlib.contextmanager
+def cache_left_untouched(scratch: str | os.PathLike):
+    """Inside the block, slices (and a subject key) the cache does not hold yet are made in `scratch` instead of
+    the cache, which is only read: what `fit --dry-run` needs to promise that it writes nothing."""
+    token = _SCRATCH.set(Path(scratch))
+    try:
+        yield
+    finally:
+        _SCRATCH.reset(token)
 
 
 def subject_id(key: str) -> str:
     """A keyed hash of a subject key: the same subject gives the same id here, and the id cannot be
     turned back into a patient id by hashing guesses without this machine's key (kept in the cache)."""
     key_file = cache_root() / "subject-key"
+    if not key_file.is_file() and _SCRATCH.get() is not None:
+        key_file = _SCRATCH.get() / "subject-key"
     if not key_file.is_file():
         key_file.parent.mkdir(parents=True, exist_ok=True)  # a shared cache folder keeps its own mode: the key is 0600
         partial = key_file.with_name(f".subject-key.{os.getpid()}")
@@ -86,6 +104,8 @@ def cached_slices(root: str | os.PathLike, options: SliceOptions, files: list[Pa
     options.validate()
     files = volume_files(root) if files is None else files
     folder = slice_cache_dir() / _cache_key(root, files, options)
+    if not (folder / MANIFEST).is_file() and _SCRATCH.get() is not None:
+        folder = _SCRATCH.get() / "slices" / folder.name
     if (folder / MANIFEST).is_file():
         export = _read_export(folder, cached=True)
     else:
