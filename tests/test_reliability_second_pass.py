@@ -421,3 +421,13 @@ def test_a_dry_run_on_scans_writes_nothing_into_the_cache(tmp_path, monkeypatch)
                         "--resolution", "32", "--width", "4", "--batch-size", "4", "--dry-run")  # fmt: skip
     assert result.returncode == 0 and "nothing was written" in result.stdout, result.stderr
     assert list(cache.iterdir()) == [] and not (tmp_path / "run").exists()
+
+
+def test_files_left_by_a_process_killed_mid_write_are_removed_by_the_next_run(trained_run, tmp_path):
+    run = _damaged_copy(trained_run, tmp_path, lambda run: None)
+    (run / "checkpoints" / "ckpt-3_temp").mkdir()
+    (run / ".best_generator.999999999.partial").mkdir()
+    (run / "grids" / ".epoch_000002.png.999999999.partial").write_bytes(b"")
+    result = run_module("mri_gan.fit", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert not list(run.rglob("*.partial")) and not list((run / "checkpoints").glob("*_temp*"))

@@ -30,7 +30,7 @@ from mri_gan.data.sources import dataset_from_config
 from mri_gan.errors import ConfigError, TrainingDiverged
 from mri_gan.gan.build import build_gan
 from mri_gan.gan.model import GAN
-from mri_gan.runs.atomic import process_unique
+from mri_gan.runs.atomic import process_unique, remove_abandoned_partials
 from mri_gan.runs.export import read_export_info, recover_interrupted_swap
 from mri_gan.runs.guard import claim_run_folder, run_lock
 from mri_gan.runs.layout import RunDirectory
@@ -87,6 +87,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
     run.root.mkdir(parents=True, exist_ok=True)
     for export in (run.generator, run.best_generator):
         recover_interrupted_swap(export)
+    for abandoned in remove_abandoned_partials(run.root):
+        logger.info("Removed %s, left by a process killed while writing it", abandoned)
     keras.utils.set_random_seed(config.train.seed)
 
     # Data: the user's folder, or the built-in phantom set rendered on first use, without the held-out images.

@@ -44,6 +44,8 @@ class TrainingState:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
         required, self.optional = model.checkpoint_items()
         self.parts = {**required, "epoch": self.epoch}
+        for abandoned in Path(directory).glob("ckpt-*_temp*"):  # a save killed midway; never a usable checkpoint
+            shutil.rmtree(abandoned, ignore_errors=True) if abandoned.is_dir() else abandoned.unlink(missing_ok=True)
         self.checkpoint = tf.train.Checkpoint(**self.parts, **self.optional)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(directory), max_to_keep=max_to_keep)
 
