@@ -52,12 +52,16 @@ def run_parsed(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespa
 
 def check_output_folder(path: os.PathLike, flag: str = "--out") -> None:
     """Refuse, before any work is done, an output folder that is an existing file or cannot be written (it is
-    made if missing)."""
+    made later, when written to; nothing is made here)."""
     if os.path.exists(path) and not os.path.isdir(path):
         raise ConfigError(f"{flag} {path} is a file, not a folder. Give a folder (it is made if missing).")
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):  # the folder, or the nearest folder it would be made in: nothing is made
+        existing = os.path.dirname(existing)
     try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, f".write-test.{os.getpid()}")
+        if not os.path.isdir(existing):
+            raise NotADirectoryError(20, "Not a directory")
+        probe = os.path.join(existing, f".write-test.{os.getpid()}")
         with open(probe, "w"):
             pass
         os.remove(probe)

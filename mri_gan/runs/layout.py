@@ -34,8 +34,8 @@ class RunDirectory:
 
     def outputs(self) -> list[Path]:
         """What training wrote here (the marker and lock aside): what `fit --force` removes, and nothing else."""
-        named = [self.config, self.summary, self.history, self.loss_plot, self.real_vs_fake, self.grids,
-                 self.checkpoints, self.generator, self.best_generator, self.best_generator.with_suffix(".json"),
-                 self.quality_plot, self.keras_models, self.tensorboard, self.holdout]  # fmt: skip
-        snapshots = sorted(self.root.glob("loss_epoch_*.png"))
-        return [path for path in named if path.exists()] + snapshots
+        files = [self.config, self.summary, self.history, self.loss_plot, self.real_vs_fake, self.quality_plot,
+                 self.best_generator.with_suffix(".json"), self.holdout, *sorted(self.root.glob("loss_epoch_*.png"))]
+        folders = [self.grids, self.checkpoints, self.generator, self.best_generator, self.keras_models,
+                   self.tensorboard]  # fmt: skip
+        return [path for path in files if path.is_file()] + [path for path in folders if path.is_dir()]

@@ -55,8 +55,10 @@ def sample_files(
             write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
         except OSError as error:
             clear_earlier_images([folder for folder, _ in targets], overwrite=True)
-            raise DataError(f"could not write the images to {out} ({error.strerror or error}); the ones written were "
-                            "removed, so no half set is left. Free some space or give another --out.") from None
+            raise DataError(
+                f"could not write the images to {out} ({error.strerror or error}); the ones written were "
+                "removed, so no half set is left. Free some space or give another --out."
+            ) from None
     return sorted(path for folder, _ in targets for path in folder.glob("generated_*.png"))
 
 
