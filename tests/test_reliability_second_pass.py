@@ -303,7 +303,7 @@ def test_a_rerun_exports_a_generator_that_is_missing_or_older_than_the_last_chec
 def test_outputs_without_a_checkpoint_are_refused_or_cleared_with_force(trained_run, tmp_path, tiny_folder):
     run = _damaged_copy(trained_run, tmp_path, lambda run: shutil.rmtree(run / "checkpoints"))
     (run / "mine.txt").write_text("not mri_gan's")
-    flags = ["--data", str(tiny_folder), "--out", str(run), "--epochs", "1", "--resolution", "64", "--width", "4",
+    flags = ["--data", str(tiny_folder), "--out", str(run), "--epochs", "1", "--resolution", "32", "--width", "4",
              "--batch-size", "4", "--quality-every", "0"]  # fmt: skip
     refused = run_module("mri_gan.fit", *flags)
     assert refused.returncode == 2 and "no checkpoint to continue from" in " ".join(refused.stderr.split())
@@ -336,7 +336,7 @@ def test_a_full_disk_at_a_checkpoint_is_one_error_with_no_partial_files_and_the_
 
     monkeypatch.setattr(tf.train.CheckpointManager, "save", full_from_epoch_two)
     with pytest.raises(DataError, match=r"epoch 2.*No space left.*ckpt-1 is intact"):
-        train(tiny_config(tiny_folder, epochs=3, checkpoint_every=1, quality_every=0), tmp_path / "run")
+        train(tiny_config(tiny_folder, epochs=2, checkpoint_every=1, quality_every=0), tmp_path / "run")
     checkpoints = tmp_path / "run" / "checkpoints"
     assert tf.train.latest_checkpoint(str(checkpoints)).endswith("ckpt-1")
     assert not list(checkpoints.glob("ckpt-2*")) and not list((tmp_path / "run").rglob("*.partial"))
