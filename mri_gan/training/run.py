@@ -71,12 +71,13 @@ def train(config: RunConfig, out: str | Path, stream=None, force: bool = False) 
     if is_chief(strategy):
         run = chief_run
         claim_run_folder(run)
-        _clear_orphaned_outputs(run, force)
     else:
         run = RunDirectory(tempfile.mkdtemp(prefix=f"mri_gan-{worker_name(strategy)}-"))
         logger.info("Worker %s writes into %s (deleted at the end)", worker_name(strategy), run.root)
     try:
-        with run_lock(run):
+        with run_lock(run):  # first: a run in use is refused before its files are judged or removed
+            if run is chief_run:
+                _clear_orphaned_outputs(run, force)
             return _train(config, run, chief_run, strategy, stream)
     finally:
         if run is not chief_run:
