@@ -58,17 +58,13 @@ def check_output_folder(path: os.PathLike, flag: str = "--out") -> None:
     existing = os.path.abspath(path)
     while not os.path.exists(existing):  # the folder, or the nearest folder it would be made in: nothing is made
         existing = os.path.dirname(existing)
-    try:
-        if not os.path.isdir(existing):
-            raise NotADirectoryError(20, "Not a directory")
-        probe = os.path.join(existing, f".write-test.{os.getpid()}")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as error:
-        raise ConfigError(
-            f"{flag} {path} cannot be written ({error.strerror or error}). Give a folder you can write to."
-        ) from None
+    problem = None
+    if not os.path.isdir(existing):
+        problem = "not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = "permission denied or a read-only file system"
+    if problem:
+        raise ConfigError(f"{flag} {path} cannot be written ({problem}). Give a folder you can write to.")
 
 
 def command_parser(module: str, description: str, **kwargs) -> argparse.ArgumentParser:
