@@ -55,7 +55,7 @@ def test_evaluate_and_detect_check_their_inputs_before_any_work(tmp_path):
 def test_a_run_whose_data_moved_is_one_error_that_names_train(tmp_path):
     from mri_gan.config import RunConfig
     from mri_gan.errors import DataNotFoundError
-    from mri_gan.evaluation.inputs import _run_training_images
+    from mri_gan.evaluation.inputs import run_training_scan
     from mri_gan.runs.layout import RunDirectory
 
     run = RunDirectory(tmp_path / "run")
@@ -64,7 +64,7 @@ def test_a_run_whose_data_moved_is_one_error_that_names_train(tmp_path):
     config.data.path = str(tmp_path / "moved_away")
     run.config.write_text(json.dumps({"config": config.to_dict()}))
     with pytest.raises(DataNotFoundError, match=r"moved_away.*no longer exists.*--train DIR"):
-        _run_training_images(run)
+        run_training_scan(run)
 
 
 def test_scans_whose_slices_all_show_too_little_head_say_why(tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ class FolderImages:
     labels: np.ndarray  # class index per image (-1 in an unlabelled folder)
     class_names: tuple[str, ...]  # names of the class subfolders, in index order
     subjects: list[str | None]  # hashed subject id per image (None for plain image files)
+    sha1s: list[str]  # content hash per file (byte-identical files share it)
 
 
 def labelled_images(folder, resolution: int = 64) -> FolderImages:
@@ -36,4 +37,5 @@ def labelled_images(folder, resolution: int = 64) -> FolderImages:
     dataset, scan = folder_dataset(folder, resolution=resolution, batch_size=256, shuffle=False, cache="none")
     images = np.concatenate([to_uint8(batch).numpy() for batch in dataset])
     labels = np.asarray([image.label for image in scan.images], np.int32)
-    return FolderImages(images, labels, scan.class_names, [image.subject for image in scan.images])
+    return FolderImages(images, labels, scan.class_names, [image.subject for image in scan.images],
+                        [image.sha1 for image in scan.images])  # fmt: skip

@@ -97,7 +97,7 @@ def gather_inputs(real_dir, fake_dir, model_path, train_dir, num: int, seed: int
         if source.discriminator is not None:
             discriminator = keras.models.load_model(source.discriminator)
         if train_dir is None and run is not None and run.config.is_file():
-            train_dir = _run_training_images(run)
+            train_dir = run_training_scan(run)
         description.update({"model": str(model_path), "generated": num})
     else:
         fake = images_from_folder(fake_dir, resolution)
@@ -119,7 +119,7 @@ def _check_count(count: int, least: int, flag: str, where) -> None:
                         "needed to measure anything (a few hundred give intervals worth reading).")  # fmt: skip
 
 
-def _run_training_images(run: RunDirectory):
+def run_training_scan(run: RunDirectory) -> FolderScan:
     """What the run trained on (its data without the held-out images), for the novelty check; a run whose data
     has moved is one error that says how to go on."""
     config = load_run_config(run)
