@@ -243,6 +243,12 @@ class TrainConfig:
                                metavar="WEIGHT", group=BEYOND)  # fmt: skip
     ema_decay: float = option(0.0, "EMA generator for sampling, e.g. 0.999 (0: off)", metavar="DECAY",
                               group=BEYOND)  # fmt: skip
+    init_from: str = option("", "start from the networks of another run (its keras/ files), e.g. one trained on "
+                            "more or unlabelled slices; layers the new run adds (class inputs) start fresh",
+                            metavar="RUN", group=BEYOND)  # fmt: skip
+    freeze_d: int = option(0, "keep the discriminator's first N layers with weights fixed, e.g. with --init-from "
+                           "(Mo et al. 2020, \"Freeze the Discriminator\"; 0: train all)", at_least=0, metavar="N",
+                           group=BEYOND)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
     keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
                             "conditional runs, scaled down for samples less varied than the real ones)",

@@ -34,7 +34,8 @@ def parser() -> argparse.ArgumentParser:
                    help="synthetic images per real one for the mixed arms (default 0.1,0.25,0.5,1,2)")  # fmt: skip
     p.add_argument("--classifier", default="cnn,resnet", help="classifiers, comma-separated from cnn, resnet "
                    "(default: both)")  # fmt: skip
-    p.add_argument("--steps", type=int, default=400, help="optimizer steps of every arm's classifier (default 400)")
+    p.add_argument("--steps", type=int, default=300, help="optimizer steps of every arm's classifier (default 300: "
+                   "about 47 epochs of 200 real slices)")  # fmt: skip
     p.add_argument("--positive", help="the class sensitivity is measured for (default: yes, else the second class)")
     p.add_argument("--resolution", type=int, default=64, help="image side with --synthetic (default 64; a "
                    "generator's own resolution otherwise)")  # fmt: skip

@@ -4,6 +4,7 @@ import keras
 
 from mri_gan.config import JIT_COMPILE, RunConfig
 from mri_gan.gan.model import GAN
+from mri_gan.gan.transfer import freeze_first_layers
 from mri_gan.models import architecture
 from mri_gan.runtime.precision import dtype_policy
 
@@ -26,6 +27,7 @@ def build_gan(config: RunConfig, num_classes: int = 0) -> GAN:
             num_classes=classes,
             spectral_norm=model.spectral_norm,
         )
+    freeze_first_layers(discriminator, train.freeze_d)
     gan = GAN(generator, discriminator, seed=train.seed, augment=train.augment, loss=train.loss,
                 label_smoothing=train.label_smoothing, r1_gamma=train.r1_gamma, r1_interval=train.r1_interval,
                 ema_decay=train.ema_decay, num_classes=classes, ada_target=train.ada_target,

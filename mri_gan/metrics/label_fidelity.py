@@ -1,11 +1,11 @@
-"""A small tumour / no-tumour CNN trained on real images: the judge of label fidelity and of usefulness.
+"""A small tumour / no-tumour CNN trained on real images: the judge of label fidelity.
 
 Label fidelity asks whether a conditional generator makes the class it is asked for: a
 classifier that learned the classes from real images only classifies generated images
 of each requested label, and its agreement with the request is read beside its
 accuracy on held-out real images (the agreement cannot be trusted further than that).
-`experiments/augmentation_utility.py` trains the same classifier on real, synthetic and
-mixed images to ask whether synthetic images help the paper's purpose.
+Whether synthetic images help a tumour classifier is `python -m mri_gan.utility`'s question
+(`mri_gan.downstream`), with classifiers of its own.
 
 Held-out splits keep exact duplicates (same pixels) and slices of one subject on one
 side, so the accuracy is not flattered by images seen in training.

@@ -30,6 +30,7 @@ from mri_gan.data.sources import dataset_from_config
 from mri_gan.errors import ConfigError, TrainingDiverged
 from mri_gan.gan.build import build_gan
 from mri_gan.gan.model import GAN
+from mri_gan.gan.transfer import copy_networks_from, donor_files
 from mri_gan.runs.atomic import process_unique, remove_abandoned_partials
 from mri_gan.runs.export import read_export_info, recover_interrupted_swap
 from mri_gan.runs.guard import claim_run_folder, run_lock
@@ -68,6 +69,8 @@ def train(config: RunConfig, out: str | Path, stream=None, force: bool = False) 
     config.validate()
     strategy = make_strategy(config.train.strategy)  # first: multi-worker needs it before other TF work
     chief_run = RunDirectory(out)
+    if config.train.init_from and not chief_run.has_checkpoint():
+        donor_files(config.train.init_from)  # a missing donor is refused before anything is written
     if is_chief(strategy):
         run = chief_run
         claim_run_folder(run)
@@ -108,6 +111,8 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         gan = build_gan(config, len(class_names))
         checkpoint = TrainingState(gan, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
+        if not initial_epoch and config.train.init_from:
+            logger.info(copy_networks_from(gan, config.train.init_from))
         for name, rate in config.train.optimizer_rates.items():
             getattr(gan, name).learning_rate = rate  # the checkpoint restored the old rates; flags now win
     if initial_epoch:
