@@ -61,6 +61,7 @@ def _utility(args: argparse.Namespace) -> int | None:
         raise ConfigError(f"--seed must be a whole number from 0 to 2**31 - 1, got {args.seed}")
     check_output_folder(args.out)
     from mri_gan.data import default_dataset_dir
+    from mri_gan.downstream.folds import check_fold_count
     from mri_gan.downstream.protocol import LabelledSlices, estimate_seconds, study
     from mri_gan.downstream.synthetic import FolderSynthetic, GeneratorSynthetic
 
@@ -72,6 +73,7 @@ def _utility(args: argparse.Namespace) -> int | None:
         synthetic = GeneratorSynthetic(args.model, slices.class_names)
     else:
         synthetic = FolderSynthetic(args.synthetic, slices.class_names, resolution)
+    check_fold_count(slices.groups, slices.labels, args.folds, args.repeats)
     seconds = estimate_seconds(slices, arms, classifiers, args.folds, args.repeats, args.steps, args.seed)
     print(f"{len(slices.images)} real slices ({', '.join(slices.class_names)}), {len(arms)} arms "
           f"({', '.join(arm.name for arm in arms)}) x {len(classifiers)} classifiers x {args.repeats} repeats x "

@@ -29,6 +29,15 @@ def image_groups(subjects: Sequence[str | None], sha1s: Sequence[str]) -> list[s
 
 def repeated_folds(groups: Sequence[str], labels: np.ndarray, folds: int, repeats: int, seed: int) -> Iterator[Fold]:
     """`repeats` shufflings of a `folds`-fold split, each fold about as class-balanced as the groups allow."""
+    check_fold_count(groups, labels, folds, repeats)
+    for repeat in range(repeats):
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed * 1000 + repeat)
+        for fold, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups)):
+            yield Fold(repeat, fold, train, test)
+
+
+def check_fold_count(groups: Sequence[str], labels: np.ndarray, folds: int, repeats: int) -> None:
+    """Refuse fold settings the data cannot fill: every fold needs a subject and an image of every class."""
     distinct = len(set(groups))
     if folds < 2 or repeats < 1:
         raise ConfigError(f"--folds must be at least 2 and --repeats at least 1, got {folds} and {repeats}")
@@ -38,7 +47,3 @@ def repeated_folds(groups: Sequence[str], labels: np.ndarray, folds: int, repeat
             f"{folds} folds need at least {folds} subjects and {folds} images of every class; the data has "
             f"{distinct} subjects and {smallest} images in its smallest class. Give fewer --folds."
         )
-    for repeat in range(repeats):
-        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed * 1000 + repeat)
-        for fold, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups)):
-            yield Fold(repeat, fold, train, test)
