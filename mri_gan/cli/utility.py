@@ -66,13 +66,12 @@ def _utility(args: argparse.Namespace) -> int | None:
     from mri_gan.downstream.synthetic import FolderSynthetic, GeneratorSynthetic
 
     data = args.data or default_dataset_dir()
-    synthetic = GeneratorSynthetic(args.model, ()) if args.model else None
-    resolution = synthetic.resolution if synthetic else args.resolution
+    generator = GeneratorSynthetic(args.model) if args.model else None
+    resolution = generator.resolution if generator else args.resolution
     slices = LabelledSlices.from_folder(data, resolution, args.positive)
-    if args.model:
-        synthetic = GeneratorSynthetic(args.model, slices.class_names)
-    else:
-        synthetic = FolderSynthetic(args.synthetic, slices.class_names, resolution)
+    if generator:
+        generator.match_classes(slices.class_names)
+    synthetic = generator or FolderSynthetic(args.synthetic, slices.class_names, resolution)
     check_fold_count(slices.groups, slices.labels, args.folds, args.repeats)
     seconds = estimate_seconds(slices, arms, classifiers, args.folds, args.repeats, args.steps, args.seed)
     print(f"{len(slices.images)} real slices ({', '.join(slices.class_names)}), {len(arms)} arms "

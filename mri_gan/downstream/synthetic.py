@@ -19,19 +19,24 @@ logger = logging.getLogger(__name__)
 class GeneratorSynthetic:
     """Synthetic images of every real class from a conditional generator (`--model`)."""
 
-    def __init__(self, model_path: Path, class_names: tuple[str, ...]):
+    def __init__(self, model_path: Path):
         from mri_gan.runs.model_source import Sampler, model_source
 
+        self.model_path = model_path
         self.source = model_source(model_path)
         self.sampler = Sampler(self.source)
+        self.resolution = self.sampler.resolution
+        self.label_in_model: list[int] = []
+
+    def match_classes(self, class_names: tuple[str, ...]) -> None:
+        """Map the real classes to the generator's; refused when it is unconditional or lacks one."""
         missing = [name for name in class_names if name not in self.sampler.classes]
         if not self.sampler.classes or missing:
             made = f"makes the classes {self.sampler.classes}" if self.sampler.classes else "is unconditional"
-            raise ConfigError(f"--model {model_path} {made}, but the real images have the classes {list(class_names)}. "
-                              "Give a generator trained with `fit --conditional` on such data, or --synthetic DIR with "
-                              "one subfolder per class.")  # fmt: skip
+            raise ConfigError(f"--model {self.model_path} {made}, but the real images have the classes "
+                              f"{list(class_names)}. Give a generator trained with `fit --conditional` on such data, "
+                              "or --synthetic DIR with one subfolder per class.")  # fmt: skip
         self.label_in_model = [self.sampler.classes.index(name) for name in class_names]
-        self.resolution = self.sampler.resolution
 
     def pool(self, counts: dict[int, int], seed: int) -> SyntheticPool:
         from mri_gan.evaluation.inputs import sampled_images
