@@ -13,6 +13,7 @@ COMMANDS = {
     "detect": "mri_gan.cli.detect",
     "slices": "mri_gan.cli.slices",
     "phantom": "mri_gan.cli.phantom",
+    "utility": "mri_gan.cli.utility",
 }
 
 
