@@ -122,6 +122,14 @@ def test_a_generator_trained_on_the_tested_slices_is_warned_about(tmp_path):
     assert "The generator trained on 16 of the 16 real slices the folds test on" in result.stderr
     assert "about" in result.stdout and not (tmp_path / "out").exists()
 
+    config.data.holdout = 0.5
+    train(config, tmp_path / "held")
+    unflattered = utility("--model", tmp_path / "held", "--out", tmp_path / "out", "--folds", 2, "--repeats", 1,
+                          "--classifier", "cnn", "--dry-run")  # fmt: skip
+    assert unflattered.returncode == 0, unflattered.stderr
+    assert f"8 real slices (no, yes; the 8 slices {tmp_path / 'held'} held out from training)" in unflattered.stdout
+    assert "trained on" not in unflattered.stderr and "not recorded" not in unflattered.stderr
+
     unconditional = tiny_config(data, epochs=1)
     train(unconditional, tmp_path / "plain")
     refused = utility("--data", data, "--model", tmp_path / "plain", "--out", tmp_path / "out")

@@ -19,7 +19,8 @@ def parser() -> argparse.ArgumentParser:
     p = command_parser("mri_gan.utility", "Ask whether synthetic slices make a tumour classifier better: each way "
                        "of adding them against real images alone, over repeated subject-disjoint folds.")  # fmt: skip
     p.add_argument("--data", type=Path, help="labelled real slices, one subfolder per class, e.g. yes/ and no/ "
-                   "(default: the built-in dataset)")  # fmt: skip
+                   "(default: the slices the --model run held out with fit --holdout, which its generator never "
+                   "saw; else the built-in dataset)")  # fmt: skip
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", type=Path, help="a conditional generator: runs/NAME, its generator/ or "
                         "best_generator/, or a .keras generator")  # fmt: skip
@@ -65,16 +66,21 @@ def _utility(args: argparse.Namespace) -> int | None:
     from mri_gan.downstream.protocol import LabelledSlices, estimate_seconds, study
     from mri_gan.downstream.synthetic import FolderSynthetic, GeneratorSynthetic
 
-    data = args.data or default_dataset_dir()
     generator = GeneratorSynthetic(args.model) if args.model else None
+    held_out = generator.held_out() if generator and args.data is None else None
+    if held_out is not None:
+        data, data_name = held_out, f"the {len(held_out.images)} slices {args.model} held out from training"
+    else:
+        data = args.data or default_dataset_dir()
+        data_name = str(args.data) if args.data else "the built-in dataset"
     resolution = generator.resolution if generator else args.resolution
-    slices = LabelledSlices.from_folder(data, resolution, args.positive)
+    slices = LabelledSlices.from_folder(data, resolution, args.positive, data_name)
     if generator:
         generator.match_classes(slices.class_names)
     synthetic = generator or FolderSynthetic(args.synthetic, slices.class_names, resolution)
     check_fold_count(slices.groups, slices.labels, args.folds, args.repeats)
     seconds = estimate_seconds(slices, arms, classifiers, args.folds, args.repeats, args.steps, args.seed)
-    print(f"{len(slices.images)} real slices ({', '.join(slices.class_names)}), {len(arms)} arms "
+    print(f"{len(slices.images)} real slices ({', '.join(slices.class_names)}; {data_name}), {len(arms)} arms "
           f"({', '.join(arm.name for arm in arms)}) x {len(classifiers)} classifiers x {args.repeats} repeats x "
           f"{args.folds} folds, {args.steps} steps each: about {seconds / 60:.0f} min here")  # fmt: skip
     overlap = _overlap(synthetic, slices)
@@ -85,7 +91,8 @@ def _utility(args: argparse.Namespace) -> int | None:
     started = time.perf_counter()
     rows = study(slices, synthetic, arms, classifiers, args.folds, args.repeats, args.steps, args.seed,
                  _progress(args, len(arms), classifiers))  # fmt: skip
-    report = _report(args, slices, synthetic, arms, classifiers, rows, overlap, time.perf_counter() - started)
+    report = _report(args, data_name, slices, synthetic, arms, classifiers, rows, overlap,
+                     time.perf_counter() - started)  # fmt: skip
     from mri_gan.downstream.report import headline, table_lines, write_utility_report
 
     print("\n".join(table_lines(report)))
@@ -106,8 +113,8 @@ def _overlap(synthetic, slices) -> dict:
     if count:
         warning = (f"The generator trained on {count} of the {len(slices.images)} real slices the folds test on: its "
                    "images can carry test slices into training and flatter every synthetic arm. For an unflattered "
-                   "answer, give a generator trained on other scans than --data, or run the study on the run's "
-                   "held-out slices (--data with only those).")  # fmt: skip
+                   "answer, give a generator trained on other scans than --data, or one trained with fit --holdout "
+                   "and leave out --data: the study then tests on the slices its run held out.")  # fmt: skip
     elif not known:
         warning = (f"What {synthetic.describe()} was trained on is not recorded; if it saw the slices of --data, "
                    "every synthetic arm is flattered.")  # fmt: skip
@@ -132,7 +139,7 @@ def _progress(args, arms: int, classifiers: list[str]):
     return report_fold
 
 
-def _report(args, slices, synthetic, arms, classifiers, rows, overlap, seconds) -> dict:
+def _report(args, data_name, slices, synthetic, arms, classifiers, rows, overlap, seconds) -> dict:
     from collections import Counter
 
     from mri_gan.downstream.statistics import arm_table
@@ -140,7 +147,7 @@ def _report(args, slices, synthetic, arms, classifiers, rows, overlap, seconds) 
     counts = Counter(slices.labels.tolist())
     return {
         "settings": {
-            "data": str(args.data or "built-in dataset"),
+            "data": data_name,
             "synthetic": synthetic.describe(),
             "classes": {name: counts[index] for index, name in enumerate(slices.class_names)},
             "positive": slices.class_names[slices.positive],

@@ -33,17 +33,20 @@ class LabelledSlices:
     positive: int  # the class index sensitivity is measured for (e.g. "yes": tumour)
 
     @classmethod
-    def from_folder(cls, folder, resolution: int, positive_name: str | None) -> "LabelledSlices":
+    def from_folder(cls, folder, resolution: int, positive_name: str | None, description: str | None = None
+                    ) -> "LabelledSlices":  # fmt: skip
+        """The slices of a folder, or of a run's held-out scan (`description` names it in errors)."""
         from mri_gan.evaluation.folders import labelled_images
 
         found = labelled_images(folder, resolution)
+        where = description or str(folder)
         if len(found.class_names) != 2:
-            raise ConfigError(f"--data {folder} has the class subfolders {list(found.class_names)}; the utility study "
+            raise ConfigError(f"--data {where} has the class subfolders {list(found.class_names)}; the utility study "
                               "needs exactly two (e.g. yes/ and no/ for tumour and no tumour).")  # fmt: skip
         default = "yes" if "yes" in found.class_names else found.class_names[1]
         name = positive_name or default
         if name not in found.class_names:
-            raise ConfigError(f"--positive {name!r} is not a class of --data {folder}: {list(found.class_names)}")
+            raise ConfigError(f"--positive {name!r} is not a class of --data {where}: {list(found.class_names)}")
         groups = image_groups(found.subjects, found.sha1s)
         return cls(found.images, found.labels, found.class_names, groups, found.sha1s, found.class_names.index(name))
 

@@ -55,6 +55,14 @@ class GeneratorSynthetic:
         except (FileNotFoundError, ValueError):
             return None
 
+    def held_out(self):
+        """The slices the generator's run kept out of training (`fit --holdout`) as a scan, or None without them:
+        testing on exactly these is a study the generator cannot flatter."""
+        from mri_gan.data.holdout import held_out_scan
+
+        held = held_out_scan(self.source.run) if self.source.run is not None else None
+        return held if held is not None and held.images else None
+
     def describe(self) -> str:
         return f"generator {self.source.generator}"
 
