@@ -20,8 +20,9 @@ HEADLINE_MEASURES = ("accuracy", "sensitivity")
 
 
 def headline(report: dict) -> list[str]:
-    """Sentences a clinician-researcher can act on: which arms, if any, beat real only beyond their corrected
-    interval, in accuracy or sensitivity, for which classifier."""
+    """Sentences a clinician-researcher can act on: which arms, if any, beat real only after Holm's correction
+    over the arms, in accuracy or sensitivity, for which classifier (a corrected interval that barely clears
+    zero can still miss Holm's 5%: the decision is Holm's)."""
     lines = []
     for classifier, arms in report["arms"].items():
         for measure in HEADLINE_MEASURES:
@@ -32,7 +33,7 @@ def headline(report: dict) -> list[str]:
             if better:
                 text += "adding synthetic images helped in " + "; ".join(better)
             else:
-                text += "no arm beat real only beyond its corrected interval"
+                text += "no arm beat real only after Holm's correction"
             if worse:
                 text += ("; they hurt in " if better else "; synthetic images hurt in ") + "; ".join(worse)
             lines.append(text + ".")
@@ -43,7 +44,10 @@ def headline(report: dict) -> list[str]:
 
 def _difference_text(entry: dict) -> str:
     difference, corrected = entry["difference"], entry["difference"]["corrected_interval"]
-    return f"{difference['mean']:+.3f}, corrected interval [{corrected['low']:+.3f}, {corrected['high']:+.3f}]"
+    return (
+        f"{difference['mean']:+.3f}, corrected interval [{corrected['low']:+.3f}, {corrected['high']:+.3f}], "
+        f"Holm p {entry['holm_p']:.3f}"
+    )
 
 
 def table_lines(report: dict) -> list[str]:
