@@ -115,3 +115,22 @@ def test_compare_names_the_report_of_sharper_images_better_and_refuses_other_rea
     assert line.endswith("A better, beyond both intervals"), printed.stdout
     refused = run_module("mri_gan.evaluate", "--compare", str(tmp_path / "sharp.json"), str(tmp_path / "other.json"))
     assert refused.returncode == 2 and "different real images" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_distance_that_repeated_images_inflate_keeps_its_estimate_inside_its_interval():
+    """SWD between two sets grows when a redraw repeats images; its interval still has to hold the estimate."""
+    from mri_gan.metrics.intervals import bootstrap_interval, standard_error_interval
+    from mri_gan.metrics.registry import MEASURES, MeasureInputs
+
+    real, fake = discs(120, seed=0), blurred(discs(60, seed=1), 1.2)
+    entry = MEASURES["swd"].compute(MeasureInputs(real, 60, 60, fake, real))
+    interval = entry["ratio_interval"]
+    assert interval["low"] <= entry["ratio_to_baseline"] <= interval["high"], entry
+    assert interval["high"] - interval["low"] > 0.01 and "standard errors" in interval["method"]
+
+    values = np.random.default_rng(0).normal(5.0, 1.0, 400)
+    inflated = bootstrap_interval(lambda a: values[a].mean() + 0.5, (400,), 200)  # biased redraws
+    centred = standard_error_interval(values.mean(), lambda a: values[a].mean() + 0.5, (400,), 200)
+    assert not inflated.low <= values.mean() <= inflated.high
+    assert centred.low <= values.mean() <= centred.high
+    assert centred.high - centred.low == pytest.approx(2 * 1.96 / np.sqrt(400), rel=0.25)

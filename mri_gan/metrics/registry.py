@@ -25,7 +25,7 @@ from mri_gan.metrics.diversity import mean_pairwise_ms_ssim, ms_ssim_diversity, 
 from mri_gan.metrics.frd import frechet_radiomics_distance
 from mri_gan.metrics.frd import unavailable_reason as frd_unavailable_reason
 from mri_gan.metrics.frechet import frechet_distance, kernel_distance, unbiased_mmd
-from mri_gan.metrics.intervals import bootstrap_interval, interval_text, share_interval
+from mri_gan.metrics.intervals import bootstrap_interval, interval_text, share_interval, standard_error_interval
 from mri_gan.metrics.label_fidelity import label_agreement_tracking, label_fidelity, label_fidelity_rows
 from mri_gan.metrics.measure import (
     MEASURES,
@@ -68,7 +68,8 @@ def _swd(inputs: MeasureInputs) -> dict:
         "ratio_to_baseline": versus_fake.mean / max(versus_real.mean, 1e-12),
     }
     if inputs.intervals:
-        entry["ratio_interval"] = bootstrap_interval(ratio, (count,) * 3, SWD_RESAMPLES, inputs.seed).as_dict()
+        entry["ratio_interval"] = standard_error_interval(entry["ratio_to_baseline"], ratio, (count,) * 3,
+                                                          SWD_RESAMPLES, inputs.seed).as_dict()  # fmt: skip
     return entry
 
 
@@ -232,8 +233,12 @@ def _fid(inputs: MeasureInputs) -> dict:
     real, fake = inputs.real_features, inputs.fake_features
     entry = {"available": True, "value": frechet_distance(real, fake)}
     if inputs.intervals:
-        entry["interval"] = bootstrap_interval(lambda a, b: frechet_distance(real[a], fake[b]), (len(real), len(fake)),
-                                               FEATURE_RESAMPLES, inputs.seed).as_dict()  # fmt: skip
+
+        def redrawn(a, b) -> float:
+            return frechet_distance(real[a], fake[b])
+
+        entry["interval"] = standard_error_interval(entry["value"], redrawn, (len(real), len(fake)),
+                                                    FEATURE_RESAMPLES, inputs.seed).as_dict()  # fmt: skip
     return entry
 
 
