@@ -18,6 +18,7 @@ from mri_gan.errors import ConfigError
 
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
+PREDICT_BATCH = 256
 
 
 def _augmented_input(resolution: int) -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -96,6 +97,9 @@ class StepTrainer:
                        shuffle=False, verbose=0)  # fmt: skip
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """P(positive class) per image."""
-        logits = self.model.predict(images, batch_size=256, verbose=0).ravel()
+        """P(positive class) per image. Padded to whole batches: every call then has one input shape, and the
+        test folds' and synthetic pools' many sizes do not retrace the prediction (TensorFlow warned of it)."""
+        padding = np.zeros((-len(images) % PREDICT_BATCH, *images.shape[1:]), images.dtype)
+        batches = np.concatenate([images, padding])
+        logits = self.model.predict(batches, batch_size=PREDICT_BATCH, verbose=0).ravel()[: len(images)]
         return 1 / (1 + np.exp(-logits))
