@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import keras
 
 from mri_gan.errors import ConfigError
-from mri_gan.models import dcgan, resnet
+from mri_gan.models import dcgan, resnet, stylegan2
 from mri_gan.models.blocks import NetworkShape
 
 
@@ -61,6 +61,14 @@ ARCHITECTURES = {
         resnet.generator,
         resnet.discriminator,
         resnet.RESOLUTIONS,
+    ),
+    "stylegan2": Architecture(
+        "stylegan2",
+        "StyleGAN2 (Karras et al. 2020): mapping network, modulated convolutions with noise, skip generator, "
+        "residual discriminator with minibatch standard deviation; train it with experiments/stylegan2.toml",
+        stylegan2.generator,
+        stylegan2.discriminator,
+        stylegan2.RESOLUTIONS,
     ),
 }
 
