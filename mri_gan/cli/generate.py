@@ -23,8 +23,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=256, help="images per generator call (default 256)")
     p.add_argument("--label", help="class to generate with a conditional generator (e.g. yes); default: every class")
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI",
-                   help="pull latent vectors toward the mean by PSI in (0, 1]: less variety, more typical images "
-                        "(default 1: off)")  # fmt: skip
+                   help="the truncation trick, PSI in (0, 1]: less variety, more typical images; in W for "
+                        "StyleGAN2, in z for the others (default 1: off)")  # fmt: skip
     p.add_argument("--grid", action="store_true", help="also write grid.png: 64 images titled with seed and truncation")
     p.add_argument("--interpolate", type=int, default=0, metavar="K",
                    help="write K latent walks as interpolation.gif and interpolation.png (per class)")  # fmt: skip

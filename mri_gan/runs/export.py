@@ -4,10 +4,14 @@ Signatures (each also a callable attribute of the loaded object):
 
 - `from_latent(z)`: float32 [N, latent_dim] -> uint8 images [N, H, W, 1]; also `serving_default`;
 - `sample(seed, count)`: int64 seed, int32 count -> uint8 images [count, H, W, 1], the same
-  images `GAN.sample(count, seed)` and `python -m mri_gan.generate` give.
+  images `GAN.sample(count, seed)` and `python -m mri_gan.generate` give;
+- `from_latent_truncated(z, psi)`: `from_latent` with the truncation trick, float32 psi in (0, 1]:
+  in W for a generator with a mapping network (StyleGAN2), else in z
+  (`mri_gan.sampling.truncation`).
 
-A conditional generator's signatures take the class too: `from_latent(z, label)` with
-int32 labels [N], and `sample(seed, count, label)` with one int32 class for all images.
+A conditional generator's signatures take the class too: `from_latent(z, label)` and
+`from_latent_truncated(z, label, psi)` with int32 labels [N], and `sample(seed, count, label)`
+with one int32 class for all images.
 The class names, in index order, are in `assets.extra/mri_gan.json` under "classes".
 
 Loading needs only TensorFlow, not this package:
@@ -27,6 +31,7 @@ import tensorflow as tf
 
 from mri_gan.runs.atomic import process_unique
 from mri_gan.sampling.latents import latent_vectors, to_uint8
+from mri_gan.sampling.truncation import truncated_generator
 
 INFO_FILE = "assets.extra/mri_gan.json"
 
@@ -39,6 +44,8 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
     latent_dim = int(generator.inputs[0].shape[-1])
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
     sample_specs = [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
+    psi_spec = tf.TensorSpec((), tf.float32, name="psi")
+    truncated = truncated_generator(generator)
     archive = keras.export.ExportArchive()
     archive.track(generator)
     if len(generator.inputs) == 1:
@@ -46,23 +53,32 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
         def from_latent(z):
             return to_uint8(generator(z, training=False))
 
+        def from_latent_truncated(z, psi):
+            return to_uint8(truncated(z, psi))
+
         def sample(seed, count):
             return to_uint8(generator(latent_vectors(seed, count, latent_dim), training=False))
 
         archive.add_endpoint("from_latent", from_latent, [z_spec])
+        archive.add_endpoint("from_latent_truncated", from_latent_truncated, [z_spec, psi_spec])
         archive.add_endpoint("sample", sample, sample_specs)
     else:
 
         def conditional_from_latent(z, label):
             return to_uint8(generator([z, label], training=False))
 
+        def conditional_from_latent_truncated(z, label, psi):
+            return to_uint8(truncated([z, label], psi))
+
         def conditional_sample(seed, count, label):
             labels = tf.fill([count], label)
             return to_uint8(generator([latent_vectors(seed, count, latent_dim), labels], training=False))
 
         label_spec = tf.TensorSpec((), tf.int32, name="label")
-        archive.add_endpoint("from_latent", conditional_from_latent,
-                             [z_spec, tf.TensorSpec((None,), tf.int32, name="label")])  # fmt: skip
+        labels_spec = tf.TensorSpec((None,), tf.int32, name="label")
+        archive.add_endpoint("from_latent", conditional_from_latent, [z_spec, labels_spec])
+        archive.add_endpoint("from_latent_truncated", conditional_from_latent_truncated,
+                             [z_spec, labels_spec, psi_spec])  # fmt: skip
         archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
     partial = process_unique(directory)
     shutil.rmtree(partial, ignore_errors=True)

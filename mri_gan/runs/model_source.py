@@ -159,13 +159,21 @@ class Sampler:
             run_info = read_export_info(self.source.run.generator) if self.source.run else {}
             self.classes = run_info.get("classes") or [f"class{index}" for index in range(class_count(self._keras))]
 
-    def images(self, z: np.ndarray, label: int | None = None) -> np.ndarray:
-        """uint8 [N, H, W, 1] images for latent vectors `z` (and class index `label`)."""
+    def images(self, z: np.ndarray, label: int | None = None, truncation: float = 1.0) -> np.ndarray:
+        """uint8 [N, H, W, 1] images for latent vectors `z` (and class index `label`), truncated by `truncation`
+        (in W for a generator with a mapping network, else in z: `mri_gan.sampling.truncation`)."""
         z = np.asarray(z, np.float32)
         labels = () if label is None else (np.full(len(z), label, np.int32),)
         if self._saved is not None:
-            return self._saved.from_latent(z, *labels).numpy()
+            if truncation == 1:
+                return self._saved.from_latent(z, *labels).numpy()
+            if not hasattr(self._saved, "from_latent_truncated"):  # exported before truncation in W existed
+                return self._saved.from_latent(z * np.float32(truncation), *labels).numpy()
+            return self._saved.from_latent_truncated(z, *labels, np.float32(truncation)).numpy()
         from mri_gan.sampling.latents import to_uint8
+        from mri_gan.sampling.truncation import truncated_generator
 
         inputs = [z, *labels] if labels else z
-        return to_uint8(self._keras(inputs, training=False)).numpy()
+        if truncation == 1:
+            return to_uint8(self._keras(inputs, training=False)).numpy()
+        return to_uint8(truncated_generator(self._keras)(inputs, truncation)).numpy()

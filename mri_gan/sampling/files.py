@@ -3,9 +3,9 @@
 Streams batch by batch, so memory does not grow with the number of images; image i is the
 same for a seed whatever the batch size (see `mri_gan.sampling.latents.latent_vectors`). A
 conditional generator makes one class, or an equal share of every class, each in its own
-subfolder. The truncation trick (Brock et al. 2019, Karras et al. 2019) pulls each latent
-vector toward the prior's mean (0 for DCGAN's normal prior) by the factor `truncation`:
-below 1 trades variety for typical-looking images; 1 is the generator as trained.
+subfolder. The truncation trick (`mri_gan.sampling.truncation`: in W for StyleGAN2, in z
+for the others) pulls each image toward the generator's typical one by the factor
+`truncation`: below 1 trades variety for typical-looking images; 1 is the generator as trained.
 """
 
 import json
@@ -101,9 +101,9 @@ def clear_earlier_images(folders: list[Path], overwrite: bool) -> None:
         path.unlink()
 
 
-def latents(seed: int, count: int, latent_dim: int, start: int = 0, truncation: float = 1.0) -> np.ndarray:
-    """Latent vectors number `start`... of the stream for `seed`, pulled toward 0 by `truncation`."""
-    return latent_vectors(seed, count, latent_dim, start=start).numpy() * np.float32(truncation)
+def latents(seed: int, count: int, latent_dim: int, start: int = 0) -> np.ndarray:
+    """Latent vectors number `start`... of the stream for `seed`."""
+    return latent_vectors(seed, count, latent_dim, start=start).numpy()
 
 
 def write_images(sampler: Sampler, num: int, out: Path, seed: int, batch_size: int, label: int | None,
@@ -131,7 +131,7 @@ def write_images(sampler: Sampler, num: int, out: Path, seed: int, batch_size: i
         writing = iter(())
         for start in range(0, num, batch_size):
             count = min(batch_size, num - start)
-            images = sampler.images(latents(seed, count, sampler.latent_dim, start, truncation), label)
+            images = sampler.images(latents(seed, count, sampler.latent_dim, start), label, truncation)
             paths.extend(writing)
             writing = pool.map(write, enumerate(images, start=start))
             if progress:
@@ -147,7 +147,7 @@ def write_grid(sampler: Sampler, out: Path, seed: int, truncation: float, label:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    images = sampler.images(latents(seed, GRID_SIZE, sampler.latent_dim, truncation=truncation), label)
+    images = sampler.images(latents(seed, GRID_SIZE, sampler.latent_dim), label, truncation)
     figure, axis = plt.subplots(figsize=(7, 7.4), dpi=100)
     axis.imshow(image_grid(images, columns=math.ceil(math.sqrt(len(images)))), cmap="gray", vmin=0, vmax=255)
     axis.axis("off")

@@ -36,11 +36,11 @@ def slerp(start: np.ndarray, end: np.ndarray, fractions: np.ndarray) -> np.ndarr
     return points.astype(np.float32)
 
 
-def walk_latents(seed: int, walks: int, steps: int, latent_dim: int, truncation: float = 1.0) -> np.ndarray:
+def walk_latents(seed: int, walks: int, steps: int, latent_dim: int) -> np.ndarray:
     """[walks, steps, latent_dim]: walk i goes from latent vector 2i to 2i+1 of the stream for `seed`."""
     if walks < 1 or steps < 2:
         raise ValueError(f"walks must be at least 1 and steps at least 2, got {walks} and {steps}")
-    ends = latents(seed, 2 * walks, latent_dim, truncation=truncation)
+    ends = latents(seed, 2 * walks, latent_dim)
     fractions = np.linspace(0.0, 1.0, steps)
     return np.stack([slerp(ends[2 * i], ends[2 * i + 1], fractions) for i in range(walks)])
 
@@ -48,9 +48,9 @@ def walk_latents(seed: int, walks: int, steps: int, latent_dim: int, truncation:
 def write_walks(sampler: Sampler, walks: int, steps: int, out: Path, seed: int = 0, truncation: float = 1.0,
                 label: int | None = None) -> tuple[Path, Path]:  # fmt: skip
     """`out/interpolation.png` (one row per walk) and `out/interpolation.gif` (all walks, step by step)."""
-    walk = walk_latents(seed, walks, steps, sampler.latent_dim, truncation)
+    walk = walk_latents(seed, walks, steps, sampler.latent_dim)
     side = sampler.resolution
-    images = sampler.images(walk.reshape(walks * steps, -1), label).reshape(walks, steps, side, side, 1)
+    images = sampler.images(walk.reshape(walks * steps, -1), label, truncation).reshape(walks, steps, side, side, 1)
     strip = save_png(image_grid(images.reshape(walks * steps, *images.shape[2:]), columns=steps),
                      out / "interpolation.png")  # fmt: skip
     columns = math.ceil(math.sqrt(walks))
