@@ -1,8 +1,9 @@
-"""Training throughput of the real DCGAN `fit` path, FLOP use, memory, and the PyTorch reference.
+"""Training throughput of the real GAN `fit` path, FLOP use, memory, and the PyTorch reference DCGAN.
 
     python benchmarks/train_step.py [--resolutions 64 32 128] [--precisions float32 auto]
                                     [--batch-size 128] [--width 64] [--windows 5] [--steps 6] [--rounds 2]
-                                    [--jit-compile {auto,on,off}]
+                                    [--jit-compile {auto,on,off}] [--architecture {dcgan,resnet,stylegan2}]
+                                    [--latent-dim N]
                                     [--augment POLICY] [--r1-gamma G] [--r1-interval N]
 
 Each configuration runs in its own process (so its peak resident memory is its own):
@@ -20,6 +21,9 @@ ratios of the medians are printed. The CPU model and its instruction sets come f
 runs), to show what each costs, e.g. `--resolutions 64 --precisions auto --batch-size 32
 --width 32 --augment ada --r1-gamma 0.05 --r1-interval 16 --rounds 0` for the recipe's step.
 The FLOPs per image count the plain step only, and the reference comparison is skipped then.
+`--architecture stylegan2 --latent-dim 128 --width 32 --batch-size 32` times another
+architecture's step (StyleGAN2's recipe: add `--augment ada --r1-gamma 0.0256 --r1-interval 16`);
+the reference comparison is for the DCGAN only.
 """
 
 import argparse
@@ -43,7 +47,7 @@ from mri_gan.data.pipeline import batched
 from mri_gan.gan.augment import parse_policy
 from mri_gan.gan.losses import AdversarialLoss
 from mri_gan.gan.model import GAN
-from mri_gan.models import build_discriminator, build_generator
+from mri_gan.models import ARCHITECTURES, architecture
 from mri_gan.runtime.hardware import read_cpu
 from mri_gan.runtime.precision import choose_precision, dtype_policy
 
@@ -51,19 +55,20 @@ PEER = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "peer_t
 
 
 def forward_flops(model: keras.Model) -> int:
-    """Multiply-adds x2 of the convolutions and dense layers of one image's forward pass."""
+    """Multiply-adds x2 of the convolutions and dense layers (StyleGAN2's modulated ones too) of one image's
+    forward pass, from their kernels' shapes."""
     total = 0
     for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None:
+            continue
+        multiplies = int(np.prod(kernel.shape))
         if isinstance(layer, keras.layers.Conv2DTranspose):
-            _, height, width, channels_in = layer.input.shape
-            k = layer.kernel_size
-            total += 2 * k[0] * k[1] * channels_in * layer.filters * height * width
-        elif isinstance(layer, keras.layers.Conv2D):
-            _, height, width, _ = layer.output.shape
-            k = layer.kernel_size
-            total += 2 * k[0] * k[1] * layer.input.shape[-1] * layer.filters * height * width
-        elif isinstance(layer, keras.layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
+            total += 2 * multiplies * layer.input.shape[1] * layer.input.shape[2]
+        elif len(kernel.shape) == 4:
+            total += 2 * multiplies * layer.output.shape[1] * layer.output.shape[2]
+        else:
+            total += 2 * multiplies
     return total
 
 
@@ -97,12 +102,15 @@ class WindowTimer(keras.callbacks.Callback):
 
 
 def warmed_up_gan(resolution: int, width: int, batch: int, steps: int, precision: str, jit_compile: str = "auto",
-                  **recipe):  # fmt: skip
-    """The paper's DCGAN in `precision` (with `recipe`'s DCGAN options, e.g. r1_gamma) and an epoch of `steps`
-    random batches, after one warm-up epoch; adaptive augmentation probabilities are then set to 0.5."""
+                  networks: str = "dcgan", latent_dim: int = 100, **recipe):  # fmt: skip
+    """The GAN of architecture `networks` (the paper's DCGAN by default) in `precision` (with `recipe`'s GAN
+    options, e.g. r1_gamma) and an epoch of `steps` random batches, after one warm-up epoch; adaptive
+    augmentation probabilities are then set to 0.5."""
     keras.utils.set_random_seed(0)
+    chosen = architecture(networks)
     with dtype_policy(precision):
-        gan = GAN(build_generator(resolution, 100, width), build_discriminator(resolution, width), seed=0, **recipe)
+        gan = GAN(chosen.build_generator(resolution, latent_dim, width), chosen.build_discriminator(resolution, width),
+                  seed=0, **recipe)  # fmt: skip
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
                 jit_compile=JIT_COMPILE[jit_compile])  # fmt: skip
     images = np.random.default_rng(0).uniform(-1, 1, (steps * batch, resolution, resolution, 1)).astype("float32")
@@ -159,12 +167,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="back-to-back rounds of ours and the reference")
     parser.add_argument("--jit-compile", choices=tuple(JIT_COMPILE), default="auto",
                         help="XLA for our step, as fit --jit-compile (auto: on GPUs only)")  # fmt: skip
+    parser.add_argument("--architecture", choices=tuple(ARCHITECTURES), default="dcgan",
+                        help="the networks, as fit --architecture")  # fmt: skip
+    parser.add_argument("--latent-dim", type=int, default=100, help="length of z, as fit --latent-dim")
     parser.add_argument("--augment", default="", help="augmentation policy, as fit --augment (e.g. ada)")
     parser.add_argument("--r1-gamma", type=float, default=0.0, help="R1 penalty weight, as fit --r1-gamma")
     parser.add_argument("--r1-interval", type=int, default=1, help="R1 every N-th step, as fit --r1-interval")
     parser.add_argument("--one", metavar="RESOLUTION:PRECISION", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    recipe = {"augment": args.augment, "r1_gamma": args.r1_gamma, "r1_interval": args.r1_interval}
+    recipe = {"augment": args.augment, "r1_gamma": args.r1_gamma, "r1_interval": args.r1_interval,
+              "networks": args.architecture, "latent_dim": args.latent_dim}  # fmt: skip
     try:
         parse_policy(args.augment)
         AdversarialLoss(r1_gamma=args.r1_gamma, r1_interval=args.r1_interval)
@@ -177,7 +189,8 @@ def main() -> None:
         return
 
     def ours(resolution: int, precision: str) -> dict:
-        sizes = ("--batch-size", str(args.batch_size), "--width", str(args.width))
+        sizes = ("--batch-size", str(args.batch_size), "--width", str(args.width), "--architecture", args.architecture,
+                 "--latent-dim", str(args.latent_dim))  # fmt: skip
         timing = ("--windows", str(args.windows), "--steps", str(args.steps), "--jit-compile", args.jit_compile)
         parts = ("--augment", args.augment, "--r1-gamma", str(args.r1_gamma), "--r1-interval", str(args.r1_interval))
         return in_subprocess(__file__, "--one", f"{resolution}:{precision}", *sizes, *timing, *parts)
@@ -199,8 +212,8 @@ def main() -> None:
                   f"{100 * row['images_per_s'] / ceiling:.0f}% of it)  peak RSS {row['peak_rss_mb']:.0f} MB"
                   f"{'' if row['losses_finite'] else '  NON-FINITE LOSSES'}", flush=True)  # fmt: skip
     if 64 in args.resolutions and args.rounds:
-        if args.augment or args.r1_gamma:
-            print("no comparison with the PyTorch reference: it runs the plain step, without augmentation or R1")
+        if args.augment or args.r1_gamma or args.architecture != "dcgan":
+            print("no comparison with the PyTorch reference: it runs the plain DCGAN step, without augmentation or R1")
             return
         compare_with_reference(ours, args, cpu.bfloat16_unit is not None)
 
