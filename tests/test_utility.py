@@ -168,3 +168,32 @@ def test_slices_with_their_classes_swapped_are_found_to_hurt(tmp_path):
     accuracy = entry["accuracy"]
     assert accuracy["difference"]["corrected_interval"]["high"] < 0 and accuracy["significant"], accuracy
     assert "synthetic images hurt in mixed@16" in printed
+
+
+def arm_entry(**means):
+    """A report entry per measure: the given mean differences, those of magnitude >= 0.1 beyond Holm's correction."""
+    from mri_gan.downstream.statistics import MEASURES
+
+    entry = {}
+    for measure in MEASURES:
+        mean = means.get(measure, 0.0)
+        entry[measure] = {"difference": {"mean": mean, "corrected_interval": {"low": mean - 0.05, "high": mean + 0.05}},
+                          "holm_p": 0.001 if abs(mean) >= 0.1 else 0.5, "significant": abs(mean) >= 0.1}  # fmt: skip
+    return entry
+
+
+def test_a_sensitivity_bought_with_specificity_is_named_a_threshold_shift_not_a_help():
+    from mri_gan.downstream.report import headline
+
+    report = {
+        "arms": {"cnn": {
+            "shifted": arm_entry(sensitivity=0.2, specificity=-0.2),
+            "better": arm_entry(sensitivity=0.2, specificity=-0.2, roc_auc=0.1),
+        }},
+        "overlap": {"warning": ""},
+    }  # fmt: skip
+    sensitivity = next(line for line in headline(report) if line.startswith("cnn, sensitivity"))
+    assert "helped in better (" in sensitivity and "helped in shifted" not in sensitivity
+    assert "shifted raised it only by lowering specificity" in sensitivity and "a shift of the decision" in sensitivity
+    roc_auc = next(line for line in headline(report) if line.startswith("cnn, roc_auc"))
+    assert "helped in better (" in roc_auc

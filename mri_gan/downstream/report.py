@@ -16,30 +16,45 @@ from mri_gan.sampling.grids import save_figure
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-HEADLINE_MEASURES = ("accuracy", "sensitivity")
+HEADLINE_MEASURES = ("accuracy", "sensitivity", "roc_auc")
+THRESHOLD_FREE = ("balanced_accuracy", "roc_auc")
 
 
 def headline(report: dict) -> list[str]:
     """Sentences a clinician-researcher can act on: which arms, if any, beat real only after Holm's correction
-    over the arms, in accuracy or sensitivity, for which classifier (a corrected interval that barely clears
-    zero can still miss Holm's 5%: the decision is Holm's)."""
+    over the arms, in accuracy, sensitivity and ROC AUC, for which classifier (a corrected interval that barely
+    clears zero can still miss Holm's 5%: the decision is Holm's). A sensitivity gained only by losing
+    specificity, with balanced accuracy and ROC AUC no better, is named a shift of the decision threshold:
+    synthetic tumour slices make a classifier say "tumour" more often, which is not a better classifier."""
     lines = []
     for classifier, arms in report["arms"].items():
         for measure in HEADLINE_MEASURES:
             gains = [(name, entry[measure]) for name, entry in arms.items() if entry[measure]["significant"]]
-            better = [f"{name} ({_difference_text(entry)})" for name, entry in gains if entry["difference"]["mean"] > 0]
+            shifts = [name for name, _ in gains if measure == "sensitivity" and _threshold_shift(arms[name])]
+            better = [f"{name} ({_difference_text(entry)})" for name, entry in gains
+                      if entry["difference"]["mean"] > 0 and name not in shifts]  # fmt: skip
             worse = [f"{name} ({_difference_text(entry)})" for name, entry in gains if entry["difference"]["mean"] < 0]
             text = f"{classifier}, {measure}: "
             if better:
                 text += "adding synthetic images helped in " + "; ".join(better)
             else:
                 text += "no arm beat real only after Holm's correction"
+            if shifts:
+                text += (f"; {', '.join(shifts)} raised it only by lowering specificity, with balanced accuracy and "
+                         "ROC AUC no better: a shift of the decision threshold, not a better classifier")  # fmt: skip
             if worse:
                 text += ("; they hurt in " if better else "; synthetic images hurt in ") + "; ".join(worse)
             lines.append(text + ".")
     if report["overlap"]["warning"]:
         lines.append(report["overlap"]["warning"])
     return lines
+
+
+def _threshold_shift(arm: dict) -> bool:
+    """Whether an arm's specificity fell beyond Holm's correction while no threshold-free measure rose."""
+    specificity = arm["specificity"]
+    fell = specificity["significant"] and specificity["difference"]["mean"] < 0
+    return fell and not any(arm[m]["significant"] and arm[m]["difference"]["mean"] > 0 for m in THRESHOLD_FREE)
 
 
 def _difference_text(entry: dict) -> str:
