@@ -195,3 +195,18 @@ def test_a_gan_of_stylegan2_networks_trains_with_the_small_set_settings():
     np.testing.assert_array_equal(gan.ema_generator.get_layer("w_average").w_avg.numpy(),
                                   generator.get_layer("w_average").w_avg.numpy())  # fmt: skip
     assert gan.sample(4, seed=1).shape == (4, 32, 32, 1)
+
+
+def test_generate_truncates_a_keras_stylegan2_generator_in_w(tmp_path):
+    from mri_gan.runs.model_source import Sampler, model_source
+    from mri_gan.sampling.latents import to_uint8
+
+    generator = NETWORKS.build_generator(32, 8, 4)
+    generator(np.random.default_rng(11).normal(size=(32, 8)).astype("float32") + 2.0, training=True)
+    generator.save(tmp_path / "generator.keras")
+    sampler = Sampler(model_source(tmp_path / "generator.keras"))
+    z = np.random.default_rng(12).normal(size=(4, 8)).astype("float32")
+    expected = to_uint8(truncated_generator(generator)(z, 0.5)).numpy()
+    for _ in range(2):  # the truncated network is built once and reused per batch
+        np.testing.assert_array_equal(sampler.images(z, None, 0.5), expected)
+    assert not np.array_equal(sampler.images(z, None, 0.5), sampler.images(z))

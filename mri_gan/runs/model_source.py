@@ -142,6 +142,7 @@ class Sampler:
         import keras
 
         from mri_gan.runs.export import read_export_info
+        from mri_gan.sampling.truncation import truncated_generator
 
         try:
             self._keras = keras.models.load_model(self.source.generator, compile=False)
@@ -152,6 +153,7 @@ class Sampler:
             ) from None
         if len(self._keras.outputs[0].shape) != 4:
             raise DataError(f"--model {self.source.generator} is not a generator (it does not output images).")
+        self._truncated = truncated_generator(self._keras)  # built once: generate calls it per batch
         self.latent_dim = int(self._keras.inputs[0].shape[-1])
         self.resolution = int(self._keras.outputs[0].shape[1])
         self.classes = []
@@ -171,9 +173,8 @@ class Sampler:
                 return self._saved.from_latent(z * np.float32(truncation), *labels).numpy()
             return self._saved.from_latent_truncated(z, *labels, np.float32(truncation)).numpy()
         from mri_gan.sampling.latents import to_uint8
-        from mri_gan.sampling.truncation import truncated_generator
 
         inputs = [z, *labels] if labels else z
         if truncation == 1:
             return to_uint8(self._keras(inputs, training=False)).numpy()
-        return to_uint8(truncated_generator(self._keras)(inputs, truncation)).numpy()
+        return to_uint8(self._truncated(inputs, truncation)).numpy()
