@@ -88,6 +88,7 @@ def option(default, help: str, **details):
 
 SLICING = SliceOptions()
 SCANS = "NIfTI volumes and DICOM series in --data (sliced first, then cached)"
+DIFFUSION = "diffusion models (--architecture ddim)"
 BEYOND = (
     "beyond the paper's DCGAN (without --config the recipe's ADA, mirror and R1 are on; a --config file "
     "that leaves them out has them off)"
@@ -179,6 +180,18 @@ class ModelConfig:
     synchronized_batch_norm: bool = option(False, "batch-norm statistics over all replicas", flag="sync_batch_norm")
     conditional: bool = option(False, "generate per class (yes/no subfolders)", group=BEYOND)
     spectral_norm: bool = option(False, "spectral normalisation in the discriminator", group=BEYOND)
+    blocks: int = option(2, "residual blocks per level of the denoising U-Net", at_least=1, metavar="N",
+                         group=DIFFUSION)  # fmt: skip
+    steps: int = option(25, "DDIM steps per sample for grids, quality checks and the export's default "
+                        "(generate --steps overrides it)", at_least=1, metavar="N", group=DIFFUSION)  # fmt: skip
+    guidance: float = option(1.0, "classifier-free guidance scale of a conditional run's samples (0: unconditional, "
+                             "1: conditional, above 1: stronger class features, less variety)", at_least=0,
+                             metavar="SCALE", group=DIFFUSION)  # fmt: skip
+
+    @property
+    def family(self) -> str:
+        """The model family the architecture belongs to: "gan" or "diffusion"."""
+        return architecture(self.architecture).family
 
     def validate(self) -> None:
         check_section("model", self)
@@ -188,7 +201,7 @@ class ModelConfig:
             raise ConfigError(f"model.{error} (architecture {self.architecture})") from None
 
 
-NETWORK_SHAPE = ("architecture", "resolution", "latent_dim", "width", "conditional", "spectral_norm")
+NETWORK_SHAPE = ("architecture", "resolution", "latent_dim", "width", "conditional", "spectral_norm", "blocks")
 
 
 @dataclass
@@ -249,6 +262,9 @@ class TrainConfig:
     freeze_d: int = option(0, "keep the discriminator's first N layers with weights fixed, e.g. with --init-from "
                            "(Mo et al. 2020, \"Freeze the Discriminator\"; 0: train all)", at_least=0, metavar="N",
                            group=BEYOND)  # fmt: skip
+    label_dropout: float = option(0.1, "share of a conditional diffusion run's images trained without their class, "
+                                  "which classifier-free guidance needs", at_least=0, below=1, metavar="SHARE",
+                                  group=DIFFUSION)  # fmt: skip
     quality_every: int = option(10, "epochs between SWD / MS-SSIM checks (0: off)", at_least=0, metavar="N")
     keep_best: str = option("swd", "measure that picks best_generator/ (label_agreement: the worst class's, "
                             "conditional runs, scaled down for samples less varied than the real ones)",
@@ -278,6 +294,15 @@ class TrainConfig:
         except ValueError as error:
             raise ConfigError(f"train.augment: {error}") from error
 
+
+GAN_ONLY = (
+    *(("model", key) for key in ("latent_dim", "spectral_norm", "synchronized_batch_norm")),
+    *(("train", key) for key in ("d_lr", "g_lr", "augment", "ada_target", "ada_kimg", "ada_max_p", "loss",
+                                 "label_smoothing", "r1_gamma", "r1_interval", "class_loss", "freeze_d", "init_from")),
+)  # fmt: skip
+"""Settings only a GAN uses (its second network, its loss, what the discriminator sees)."""
+DIFFUSION_ONLY = (("model", "blocks"), ("model", "steps"), ("model", "guidance"), ("train", "label_dropout"))
+"""Settings only a diffusion model uses."""
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
@@ -335,15 +360,32 @@ class RunConfig:
                               "otherwise")  # fmt: skip
         return self
 
+    def unused_settings(self) -> list[str]:
+        """The settings, as `name value`, that another model family uses and this run's family does not, where they
+        differ from their defaults: a GAN's with a diffusion architecture and the other way round."""
+        unused = DIFFUSION_ONLY if self.model.family == "gan" else GAN_ONLY
+        defaults = {"model": ModelConfig(), "train": TrainConfig()}
+        return [f"{key} {getattr(getattr(self, section), key)!r}" for section, key in unused
+                if getattr(getattr(self, section), key) != getattr(defaults[section], key)]  # fmt: skip
+
     def cautions(self) -> list[str]:
-        """Combinations that are valid but measured to go wrong, as one-paragraph warnings for the log."""
+        """Combinations that are valid but measured to go wrong or not used, as one-paragraph warnings for the log."""
+        cautions = []
+        unused = self.unused_settings()
+        if unused:
+            why = " (a diffusion model has no discriminator to augment, penalise or judge with)"
+            why = why if self.model.family == "diffusion" else ""
+            cautions.append(
+                f"--architecture {self.model.architecture} trains a {self.model.family} model, which does not use "
+                f"these settings: {', '.join(unused)}; they are ignored{why}"
+            )
         if self.model.conditional and self.train.class_loss and PSEUDO in parse_policy(self.train.augment):
-            return [
+            cautions.append(
                 f"--augment {self.train.augment} with --conditional --class-loss {self.train.class_loss:g}: with "
                 "APA the generator collapsed on every seed measured (MS-SSIM 1.8-2.6x the real set's; "
                 "experiments/README.md, 'Conditional runs with the recipe'); drop apa for conditional runs"
-            ]
-        return []
+            )
+        return cautions
 
     def layout_changes(self, saved: "RunConfig") -> list[str]:
         """The settings, as `name saved -> new`, that differ from `saved` and change what a checkpoint holds: the

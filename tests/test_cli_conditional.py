@@ -105,7 +105,7 @@ def test_conditional_training_on_a_folder_without_classes_is_a_clear_error(tmp_p
 
 def test_latent_walks_are_written_per_class(conditional_run, tmp_path):
     run, _ = conditional_run
-    result = run_module("mri_gan.generate", "--model", str(run), "--interpolate", "2", "--steps", "3",
+    result = run_module("mri_gan.generate", "--model", str(run), "--interpolate", "2", "--walk-steps", "3",
                         "--out", str(tmp_path / "walks"))  # fmt: skip
     assert result.returncode == 0, result.stderr
     for name in ("no", "yes"):

@@ -155,8 +155,8 @@ def test_a_resumed_run_keeps_each_networks_own_learning_rate(tiny_folder, tmp_pa
     config.train.epochs = 2
     resumed = train(config, tmp_path / "run")
     assert resumed.epochs_done == 2
-    assert float(resumed.gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
-    assert float(resumed.gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(resumed.model.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert float(resumed.model.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
 
 def test_switching_the_class_head_on_or_off_changes_the_checkpoints_layout_but_its_weight_does_not():

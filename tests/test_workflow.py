@@ -205,7 +205,7 @@ def test_slerp_keeps_the_endpoints_and_the_norm_of_the_prior():
 
 def test_interpolate_writes_a_strip_and_a_looping_gif(held_out_run, tmp_path):
     run, _ = held_out_run
-    result = run_module("mri_gan.generate", "--model", str(run), "--interpolate", "3", "--steps", "5",
+    result = run_module("mri_gan.generate", "--model", str(run), "--interpolate", "3", "--walk-steps", "5",
                         "--out", str(tmp_path / "w"))  # fmt: skip
     assert result.returncode == 0, result.stderr
     strip = Image.open(tmp_path / "w" / "interpolation.png")

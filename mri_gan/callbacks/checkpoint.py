@@ -41,7 +41,7 @@ class Checkpoint(keras.callbacks.Callback):
             self._save()
 
     def _save(self) -> None:
-        if not (finite_weights(self.model.generator) and finite_weights(self.model.discriminator)):
+        if not finite_weights(self.model):
             kept = (f"the last checkpoint (epoch {self.checkpoint.epoch.numpy()}) is kept" if self.checkpoint.latest
                     else "no checkpoint is written")  # fmt: skip
             logger.warning("epoch %d: the networks have non-finite weights; %s", self.epochs_done, kept)

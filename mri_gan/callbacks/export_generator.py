@@ -16,8 +16,9 @@ logger = logging.getLogger(__name__)
 class ExportGenerator(keras.callbacks.Callback):
     """Export `model.sampling_generator` to `directory` at the end of `fit` (and every `every` epochs).
 
-    That is the EMA generator when the model keeps one. Beside the SavedModel,
-    `generator.keras` (the same generator) and `discriminator.keras` are written to
+    That is the EMA generator when the model keeps one (for a diffusion model, the DDIM
+    sampler around the EMA denoiser). Beside the SavedModel, `generator.keras` (the same
+    generator) and `discriminator.keras` (when the model has one) are written to
     `keras_dir` when given, for users who want to fine-tune either network in Keras. They
     hold Keras's own layers only (`mri_gan.models.portable_copy`), so they load without
     this package, and each replaces the previous file only once completely written.
@@ -43,7 +44,7 @@ class ExportGenerator(keras.callbacks.Callback):
 
     def export(self) -> Path | None:
         generator = self.model.sampling_generator
-        if not (finite_weights(generator) and finite_weights(self.model.discriminator)):
+        if not finite_weights(self.model):
             kept = "the last export is kept" if (self.directory / "saved_model.pb").is_file() else "nothing is exported"
             logger.warning("epoch %d: the generator has non-finite weights; %s", self.epochs_done, kept)
             return None
@@ -51,7 +52,8 @@ class ExportGenerator(keras.callbacks.Callback):
         if self.keras_dir:
             self.keras_dir.mkdir(parents=True, exist_ok=True)
             for name, network in (("generator", generator), ("discriminator", self.model.discriminator)):
-                save_keras_file(network, self.keras_dir / f"{name}.keras")
+                if network is not None:
+                    save_keras_file(network, self.keras_dir / f"{name}.keras")
         return self.directory
 
 

@@ -1,4 +1,4 @@
-"""`LossPlot`: generator and discriminator loss curves over epochs, like the paper's Figure 2."""
+"""`LossPlot`: the loss curves over epochs (a GAN's generator and discriminator, like the paper's Figure 2)."""
 
 import csv
 from pathlib import Path
@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 
 
 class LossPlot(keras.callbacks.Callback):
-    """Plot `g_loss` and `d_loss` per epoch (raw, and smoothed) to a PNG during training.
+    """Plot the losses the model logs (`model.logged_losses`: a GAN's `g_loss` and `d_loss`) per epoch (raw, and
+    smoothed) to a PNG during training.
 
     Refreshed every `every` epochs and at the end; at each epoch in `snapshots` a copy is
     kept as `loss_epoch_001000.png` (the paper shows curves at 1K, 5K, 10K and 20K).
@@ -34,12 +35,11 @@ class LossPlot(keras.callbacks.Callback):
         self.smoothing = smoothing
         self.history_csv = Path(history_csv) if history_csv else None
         self.epochs: list[int] = []
-        self.losses: dict[str, list[float]] = {"g_loss": [], "d_loss": []}
+        self.losses: dict[str, list[float]] = {}
 
     def on_train_begin(self, logs=None):
         self.epochs.clear()
-        for values in self.losses.values():
-            values.clear()
+        self.losses = {name: [] for name in self.model.logged_losses}
         if self.history_csv and self.history_csv.is_file():
             with self.history_csv.open() as handle:
                 for row in csv.DictReader(handle):
@@ -63,13 +63,16 @@ class LossPlot(keras.callbacks.Callback):
     @warn_on_failure("the loss plot")
     def draw(self, path: Path) -> None:
         figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-        for name, color, label in (("g_loss", "tab:blue", "Generator"), ("d_loss", "tab:orange", "Discriminator")):
+        colors = ("tab:blue", "tab:orange", "tab:green")
+        for (name, label), color in zip(self.model.logged_losses.items(), colors[: len(self.losses)], strict=True):
             values = self.losses[name]
             axes.plot(self.epochs, values, color=color, alpha=0.3, linewidth=0.8)
             axes.plot(self.epochs, _smoothed(values, self.smoothing), color=color, label=f"{label} (smoothed)")
         axes.set_xlabel("epoch")
         axes.set_ylabel("loss")
-        axes.set_title(f"Generator and discriminator loss, {self.epochs[-1] if self.epochs else 0} epochs")
+        axes.set_title(
+            f"{' and '.join(self.model.logged_losses.values())} loss, {self.epochs[-1] if self.epochs else 0} epochs"
+        )
         axes.legend()
         axes.grid(alpha=0.3)
         figure.tight_layout()

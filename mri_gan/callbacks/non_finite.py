@@ -12,7 +12,7 @@ def finite_weights(network: keras.Model) -> bool:
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
-    """Stop after the step whose discriminator or generator loss is NaN or infinite, and remember it.
+    """Stop after the step with a NaN or infinite loss (any the model logs: `model.logged_losses`), and remember it.
 
     Checkpoints and exports refuse non-finite weights themselves (`finite_weights`), so the
     last good ones stay in place; the caller reads `diverged_at` and ends with an error.
@@ -29,7 +29,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         if self.diverged_at is None and any(
-            not math.isfinite(float(logs.get(name, 0.0))) for name in ("d_loss", "g_loss")
+            not math.isfinite(float(logs.get(name, 0.0))) for name in self.model.logged_losses
         ):
             self.diverged_at = (self.epoch + 1, batch + 1)
             self.model.stop_training = True

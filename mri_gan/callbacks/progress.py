@@ -11,8 +11,8 @@ import keras
 
 
 class ProgressLine(keras.callbacks.Callback):
-    """Live line: epoch, step, losses, D(x), D(G(z)), ADA's p and the class accuracy (when on), images/s, ETA;
-    a summary every N epochs.
+    """Live line: epoch, step, the losses the model logs (`model.logged_losses`), D(x), D(G(z)), ADA's p and the
+    class accuracy (when logged), images/s, ETA; a summary every N epochs.
 
     Use with `fit(..., verbose=0)`. `images_per_epoch` gives the images/s figure.
     """
@@ -63,10 +63,8 @@ class ProgressLine(keras.callbacks.Callback):
         parts = [
             f"epoch {self.epoch + 1}/{total_epochs}",
             f"step {step}/{steps}",
-            f"d_loss {_get(logs, 'd_loss'):.3f}",
-            f"g_loss {_get(logs, 'g_loss'):.3f}",
-            f"D(x) {_get(logs, 'd_real'):.2f}",
-            f"D(G(z)) {_get(logs, 'd_fake'):.2f}",
+            *(f"{name} {_get(logs, name):.3f}" for name in reversed(self.model.logged_losses)),
+            *([f"D(x) {_get(logs, 'd_real'):.2f}", f"D(G(z)) {_get(logs, 'd_fake'):.2f}"] if "d_real" in logs else []),
             *([f"ADA p {_get(logs, 'ada_p'):.2f}"] if "ada_p" in logs else []),
             *([f"APA p {_get(logs, 'apa_p'):.2f}"] if "apa_p" in logs else []),
             *([f"class acc {_get(logs, 'class_accuracy'):.2f}"] if "class_accuracy" in logs else []),

@@ -28,7 +28,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", action="store_true", help="also write grid.png: 64 images titled with seed and truncation")
     p.add_argument("--interpolate", type=int, default=0, metavar="K",
                    help="write K latent walks as interpolation.gif and interpolation.png (per class)")  # fmt: skip
-    p.add_argument("--steps", type=int, default=16, help="images along each latent walk (default 16)")
+    p.add_argument("--walk-steps", type=int, default=16, help="images along each latent walk (default 16)")
+    p.add_argument("--steps", type=int, help="a diffusion model's DDIM steps per image (default: the run's, "
+                   "e.g. 25; fewer is faster and coarser)")  # fmt: skip
+    p.add_argument("--guidance", type=float, metavar="SCALE",
+                   help="a conditional diffusion model's classifier-free guidance scale (default: the run's; 0: "
+                        "unconditional, 1: conditional, above 1: stronger class features, less variety)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace generated_*.png files already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -50,12 +55,12 @@ def _generate(args: argparse.Namespace) -> int | None:
 
     if args.num is not None:
         paths = sample_files(args.model, args.num, args.out, args.seed, args.batch_size, args.grid, args.quiet,
-                               args.label, args.overwrite, args.truncation)  # fmt: skip
+                             args.label, args.overwrite, args.truncation, args.steps, args.guidance)  # fmt: skip
         print(f"Wrote {len(paths)} images to {args.out}")
     if args.interpolate:
-        walks = walk_files(args.model, args.interpolate, args.steps, args.out, args.seed, args.truncation,
-                           args.label)  # fmt: skip
-        print(f"Wrote {args.interpolate} latent walks of {args.steps} steps: {', '.join(map(str, walks))}")
+        walks = walk_files(args.model, args.interpolate, args.walk_steps, args.out, args.seed, args.truncation,
+                           args.label, args.steps, args.guidance)  # fmt: skip
+        print(f"Wrote {args.interpolate} latent walks of {args.walk_steps} steps: {', '.join(map(str, walks))}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ batch, as on one device. The noise is drawn for the global batch and each replic
 its slice: one device and N replicas see the same latent vectors.
 """
 
+from typing import ClassVar
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -33,8 +35,10 @@ from mri_gan.gan.ada import AdaController, ada_augment, pseudo_augment
 from mri_gan.gan.augment import ADAPTIVE, PSEUDO, diff_augment, parse_policy
 from mri_gan.gan.losses import AdversarialLoss, class_cross_entropy
 from mri_gan.models.contract import FEATURES
+from mri_gan.models.portable import separate_copy
+from mri_gan.runtime.distribution import logs_for_strategy, replica_share
 from mri_gan.runtime.precision import needs_loss_scaling
-from mri_gan.sampling.latents import latent_vectors, to_uint8
+from mri_gan.sampling.latents import sample_images
 
 
 class GAN(keras.Model):
@@ -71,6 +75,8 @@ class GAN(keras.Model):
     `ema = decay * ema + (1 - decay) * weights` after every generator update (batch-norm
     statistics are copied); grids, measures, `generate` and the export then use it.
     """
+
+    logged_losses: ClassVar[dict[str, str]] = {"g_loss": "Generator", "d_loss": "Discriminator"}
 
     def __init__(
         self,
@@ -114,7 +120,7 @@ class GAN(keras.Model):
         self.class_head = layers.Dense(num_classes, dtype="float32", name="class_head") if class_loss else None
         self.critic_network = _with_class_head(discriminator, self.class_head) if class_loss else discriminator
         self.ema_decay = ema_decay
-        self.ema_generator = _copy_of(generator, "ema_generator") if ema_decay else None
+        self.ema_generator = separate_copy(generator, "ema_generator") if ema_decay else None
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.resolution = int(generator.outputs[0].shape[1])
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -236,19 +242,12 @@ class GAN(keras.Model):
         if self.class_head is not None:
             predicted = ops.cast(ops.argmax(judged_classes, axis=-1), "int32")
             self.trackers["class_accuracy"].update_state(ops.cast(predicted == labels, "float32"))
-        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras reduces multi-worker logs with a mean over axis 0, which a scalar lacks.
-            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
+        return logs_for_strategy({name: tracker.result() for name, tracker in self.trackers.items()})
 
     def _latent_share(self, batch_size, replicas: int):
         """This replica's slice of the latent vectors drawn for the whole global batch."""
         z = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
-        if replicas == 1:
-            return z
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return z[replica * batch_size : (replica + 1) * batch_size]
+        return replica_share(z, batch_size, replicas)
 
     def _update_ema(self) -> None:
         decay = self.ema_decay
@@ -272,18 +271,7 @@ class GAN(keras.Model):
         Uses the same latent vectors as the exported SavedModel's `sample(seed, count)`.
         A conditional model makes class `label` (or cycles through the classes when None).
         """
-        z = latent_vectors(seed, num, self.latent_dim)
-        if label is not None and not self.num_classes:
-            raise ValueError(f"label {label} given, but this GAN is unconditional (it takes no label)")
-        if label is not None and not 0 <= label < self.num_classes:
-            raise ValueError(f"label must be a class index below {self.num_classes}, got {label}")
-        labels = None if label is None else np.full(num, label, np.int32)
-        batches = [
-            to_uint8(self.sample_from_latent(z[start : start + batch_size],
-                                     None if labels is None else labels[start : start + batch_size])).numpy()
-            for start in range(0, num, batch_size)
-        ]  # fmt: skip
-        return np.concatenate(batches) if batches else np.zeros((0, self.resolution, self.resolution, 1), np.uint8)
+        return sample_images(self, num, seed, batch_size, label)
 
     def checkpoint_items(self) -> tuple[dict, dict]:
         """What a checkpoint of this model holds, by name: the items it must have, and those a run may
@@ -310,6 +298,10 @@ class GAN(keras.Model):
         if "ema_generator" in names:
             self.ema_generator.set_weights(self.generator.get_weights())
 
+    def parameter_counts(self) -> dict[str, int]:
+        """Each network's parameters, by the name a user knows it by."""
+        return {"generator": self.generator.count_params(), "discriminator": self.critic_network.count_params()}
+
     def summary_text(self) -> str:
         """Both networks' `summary()` as one text, for the run directory."""
         lines: list[str] = []
@@ -324,14 +316,6 @@ def _with_class_head(discriminator: keras.Model, class_head: layers.Layer) -> ke
     class_logits = class_head(discriminator.get_layer(FEATURES).output)
     outputs = [discriminator.outputs[0], class_logits]
     return keras.Model(discriminator.inputs, outputs, name="discriminator_with_classes")
-
-
-def _copy_of(network: keras.Model, name: str) -> keras.Model:
-    """Same architecture and weights, separate variables."""
-    copy = keras.models.clone_model(network)
-    copy.set_weights(network.get_weights())
-    copy.name = name
-    return copy
 
 
 def _loss_scaled(optimizer):

@@ -36,3 +36,11 @@ def portable_copy(network: keras.Model) -> keras.Model:
         for mine, theirs in zip(original.weights, stock.weights, strict=True):
             theirs.assign(mine)
     return copy
+
+
+def separate_copy(network: keras.Model, name: str) -> keras.Model:
+    """Same architecture and weights, separate variables (an EMA copy starts as one)."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    copy.name = name
+    return copy

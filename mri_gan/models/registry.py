@@ -1,4 +1,8 @@
-"""The architectures `fit --architecture` can train, by name: adding one is one module and one entry here."""
+"""The architectures `fit --architecture` can train, by name: adding one is one module and one entry here.
+
+Each names its model family: "gan" (a generator and a discriminator, `mri_gan.gan`) or "diffusion"
+(a denoiser sampled with DDIM, `mri_gan.diffusion`); `mri_gan.training.families` builds each family.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 import keras
 
 from mri_gan.errors import ConfigError
-from mri_gan.models import dcgan, resnet, stylegan2
+from mri_gan.models import dcgan, resnet, stylegan2, unet
 from mri_gan.models.blocks import NetworkShape
 
 
@@ -14,17 +18,19 @@ from mri_gan.models.blocks import NetworkShape
 class Architecture:
     """One architecture's networks and the resolutions they take.
 
-    `generator(shape)` and `discriminator(shape)` build plain functional Keras models from a
-    `NetworkShape`, with the inputs and outputs the model contract (`mri_gan.models.contract`)
-    describes; a shape they cannot take raises `ConfigError`. `build_generator` and
-    `build_discriminator` take the shape's fields as arguments.
+    For a GAN, `generator(shape)` and `discriminator(shape)` build plain functional Keras models
+    from a `NetworkShape`, with the inputs and outputs the model contract
+    (`mri_gan.models.contract`) describes; a shape they cannot take raises `ConfigError`.
+    `build_generator` and `build_discriminator` take the shape's fields as arguments. A
+    diffusion architecture has neither (its family builds the denoiser).
     """
 
     name: str
     description: str
-    generator: Callable[[NetworkShape], keras.Model]
-    discriminator: Callable[[NetworkShape], keras.Model]
+    generator: Callable[[NetworkShape], keras.Model] | None
+    discriminator: Callable[[NetworkShape], keras.Model] | None
     resolutions: tuple[int, ...]
+    family: str = "gan"
 
     def build_generator(self, resolution: int = 64, latent_dim: int = 100, width: int = 64,
                         synchronized_batch_norm: bool = False, num_classes: int = 0) -> keras.Model:  # fmt: skip
@@ -42,7 +48,11 @@ class Architecture:
         return self.discriminator(shape)
 
     def check_shape(self, resolution: int, latent_dim: int, width: int) -> None:
-        """Raise ConfigError for a shape these networks cannot take."""
+        """Raise ConfigError for a shape these networks cannot take (a diffusion model's latent vector is its
+        starting noise, so `latent_dim` does not apply to it)."""
+        if self.family == "diffusion":
+            unet.level_widths(resolution, width)
+            return
         NetworkShape(resolution, latent_dim, width).doublings(self.resolutions)
 
 
@@ -69,6 +79,15 @@ ARCHITECTURES = {
         stylegan2.generator,
         stylegan2.discriminator,
         stylegan2.RESOLUTIONS,
+    ),
+    "ddim": Architecture(
+        "ddim",
+        "a denoising diffusion model (a U-Net denoiser, the cosine schedule, DDIM sampling, classifier-free "
+        "guidance when conditional; keras-io's DDIM example); train it with experiments/diffusion.toml",
+        None,
+        None,
+        unet.RESOLUTIONS,
+        family="diffusion",
     ),
 }
 

@@ -12,6 +12,11 @@ Signatures (each also a callable attribute of the loaded object):
 A conditional generator's signatures take the class too: `from_latent(z, label)` and
 `from_latent_truncated(z, label, psi)` with int32 labels [N], and `sample(seed, count, label)`
 with one int32 class for all images.
+
+A diffusion model's generator (the DDIM sampler around its denoiser; z is the starting noise)
+has the same signatures, sampled with the run's steps and guidance (in the info file), and two
+more that take them at generation time: `from_latent_steps(z[, label], steps, guidance)` and
+`sample_steps(seed, count[, label], steps, guidance)`, int32 steps and float32 guidance.
 The class names, in index order, are in `assets.extra/mri_gan.json` under "classes".
 
 Loading needs only TensorFlow, not this package:
@@ -29,6 +34,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from mri_gan.diffusion.sampler import diffusion_sampler
 from mri_gan.runs.atomic import process_unique
 from mri_gan.sampling.latents import latent_vectors, to_uint8
 from mri_gan.sampling.truncation import truncated_generator
@@ -80,11 +86,16 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
         archive.add_endpoint("from_latent_truncated", conditional_from_latent_truncated,
                              [z_spec, labels_spec, psi_spec])  # fmt: skip
         archive.add_endpoint("sample", conditional_sample, [*sample_specs, label_spec])
+    sampler = diffusion_sampler(generator)
+    if sampler is not None:
+        _add_sampler_endpoints(archive, sampler, latent_dim)
     partial = process_unique(directory)
     shutil.rmtree(partial, ignore_errors=True)
     try:
         archive.write_out(str(partial), verbose=False)
-        details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]), **(info or {})}
+        details = {"latent_dim": latent_dim, "resolution": int(generator.outputs[0].shape[1]),
+                   **({"steps": sampler.steps, "guidance": sampler.guidance} if sampler is not None else {}),
+                   **(info or {})}  # fmt: skip
         (partial / INFO_FILE).parent.mkdir(parents=True, exist_ok=True)
         (partial / INFO_FILE).write_text(json.dumps(details, indent=2))
     except BaseException:  # a full disk, a kill signal turned exception: leave no half-written export behind
@@ -92,6 +103,36 @@ def export_generator(generator: keras.Model, directory: str | os.PathLike, info:
         raise
     _swap_in(partial, directory)
     return directory
+
+
+def _add_sampler_endpoints(archive, sampler, latent_dim: int) -> None:
+    """`from_latent_steps` and `sample_steps`: a diffusion generator sampled with the steps and guidance given."""
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    settings = [tf.TensorSpec((), tf.int32, name="steps"), tf.TensorSpec((), tf.float32, name="guidance")]
+    sample_specs = [tf.TensorSpec((), tf.int64, name="seed"), tf.TensorSpec((), tf.int32, name="count")]
+    if not sampler.num_classes:
+
+        def from_latent_steps(z, steps, guidance):
+            return to_uint8(sampler.denoise(z, None, steps, guidance))
+
+        def sample_steps(seed, count, steps, guidance):
+            return to_uint8(sampler.denoise(latent_vectors(seed, count, latent_dim), None, steps, guidance))
+
+        archive.add_endpoint("from_latent_steps", from_latent_steps, [z_spec, *settings])
+        archive.add_endpoint("sample_steps", sample_steps, [*sample_specs, *settings])
+        return
+
+    def conditional_from_latent_steps(z, label, steps, guidance):
+        return to_uint8(sampler.denoise(z, label, steps, guidance))
+
+    def conditional_sample_steps(seed, count, label, steps, guidance):
+        labels = tf.fill([count], label)
+        return to_uint8(sampler.denoise(latent_vectors(seed, count, latent_dim), labels, steps, guidance))
+
+    archive.add_endpoint("from_latent_steps", conditional_from_latent_steps,
+                         [z_spec, tf.TensorSpec((None,), tf.int32, name="label"), *settings])  # fmt: skip
+    archive.add_endpoint("sample_steps", conditional_sample_steps,
+                         [*sample_specs, tf.TensorSpec((), tf.int32, name="label"), *settings])  # fmt: skip
 
 
 def _swap_in(partial: Path, directory: Path) -> None:

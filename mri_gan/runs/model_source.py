@@ -9,12 +9,13 @@ interface, whether the generator is a SavedModel or a `.keras` file.
 """
 
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mri_gan.errors import DataError, DataNotFoundError
+from mri_gan.errors import ConfigError, DataError, DataNotFoundError
 from mri_gan.runs.export import recover_interrupted_swap
 from mri_gan.runs.layout import RunDirectory
 
@@ -65,15 +66,39 @@ def model_source(path: str | os.PathLike) -> ModelSource:
 
 def discriminator_source(path: str | os.PathLike) -> Path:
     """The discriminator `.keras` file `--model PATH` stands for: the file itself, or its run's."""
-    discriminator = model_source(path).discriminator
-    if discriminator is None:
+    source = model_source(path)
+    if source.discriminator is None and _is_diffusion(source):
+        raise ConfigError(f"--model {path} is a diffusion model, which has no discriminator to score images with "
+                          "(it learns to remove noise, not to tell real from generated). To measure how far its "
+                          f"images are from real ones, run python -m mri_gan.evaluate --model {path}")  # fmt: skip
+    if source.discriminator is None:
         raise DataNotFoundError(f"--model {path} belongs to no run with keras/discriminator.keras. Give {KINDS}.")
-    return discriminator
+    return source.discriminator
+
+
+def _is_diffusion(source: ModelSource) -> bool:
+    """Whether `source` is a diffusion model's: its export records the sampler's steps, its `.keras` file holds
+    the sampler layer."""
+    from mri_gan.runs.export import read_export_info
+
+    exported = source.run.generator if source.run is not None else source.generator
+    if exported.is_dir():
+        return "steps" in read_export_info(exported)
+    try:  # a lone .keras file: a zip whose config.json names its layers' classes
+        with zipfile.ZipFile(exported) as archive:
+            return "DiffusionSampler" in archive.read("config.json").decode(errors="ignore")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def class_count(network) -> int:
     """How many classes a conditional mri_gan network takes (0 for an unconditional one)."""
-    return network.get_layer("label_embedding").input_dim if len(network.inputs) > 1 else 0
+    from mri_gan.diffusion.sampler import diffusion_sampler
+
+    if len(network.inputs) < 2:
+        return 0
+    sampler = diffusion_sampler(network)
+    return sampler.num_classes if sampler is not None else network.get_layer("label_embedding").input_dim
 
 
 def _is_saved_model(folder: Path) -> bool:
@@ -106,12 +131,16 @@ class Sampler:
 
     `latent_dim`, `resolution` and `classes` (empty for an unconditional generator) describe
     it; `images(z, label)` returns uint8 [N, H, W, 1] for float32 z [N, latent_dim] and, for a
-    conditional generator, one class index for all of them.
+    conditional generator, one class index for all of them. A diffusion model's generator
+    (`is_diffusion`) samples with `steps` DDIM steps and guidance scale `guidance`: the run's
+    unless `use_sampler_settings` sets others.
     """
 
     def __init__(self, source: ModelSource):
         self.source = source
-        self._saved = self._keras = None
+        self._saved = self._keras = self._sampler = None
+        self.is_diffusion = False
+        self.steps = self.guidance = None
         if source.is_keras_file:
             self._load_keras_file()
         else:
@@ -135,12 +164,16 @@ class Sampler:
         self.latent_dim = int(self._saved.from_latent.input_signature[0].shape[-1])
         self.resolution = int(info["resolution"]) if "resolution" in info else None
         self.classes = info.get("classes") or []
+        self.is_diffusion = hasattr(self._saved, "from_latent_steps")
+        if self.is_diffusion:
+            self.steps, self.guidance = int(info.get("steps", 25)), float(info.get("guidance", 1.0))
         if self.resolution is None:
             self.resolution = int(self.images(np.zeros((1, self.latent_dim)), 0 if self.classes else None).shape[1])
 
     def _load_keras_file(self) -> None:
         import keras
 
+        from mri_gan.diffusion.sampler import diffusion_sampler
         from mri_gan.runs.export import read_export_info
         from mri_gan.sampling.truncation import truncated_generator
 
@@ -154,6 +187,10 @@ class Sampler:
         if len(self._keras.outputs[0].shape) != 4:
             raise DataError(f"--model {self.source.generator} is not a generator (it does not output images).")
         self._truncated = truncated_generator(self._keras)  # built once: generate calls it per batch
+        self._sampler = diffusion_sampler(self._keras)
+        self.is_diffusion = self._sampler is not None
+        if self.is_diffusion:
+            self.steps, self.guidance = self._sampler.steps, self._sampler.guidance
         self.latent_dim = int(self._keras.inputs[0].shape[-1])
         self.resolution = int(self._keras.outputs[0].shape[1])
         self.classes = []
@@ -161,11 +198,31 @@ class Sampler:
             run_info = read_export_info(self.source.run.generator) if self.source.run else {}
             self.classes = run_info.get("classes") or [f"class{index}" for index in range(class_count(self._keras))]
 
+    def use_sampler_settings(self, steps: int | None = None, guidance: float | None = None) -> dict:
+        """Sample a diffusion model with `steps` DDIM steps and guidance scale `guidance` (None: keep the run's);
+        returns the settings in use (empty for a GAN). Given for a GAN's generator, they are refused."""
+        if steps is not None and steps < 1:
+            raise ConfigError(f"--steps must be at least 1, got {steps}")
+        if guidance is not None and guidance < 0:
+            raise ConfigError(f"--guidance must be at least 0 (0: unconditional, 1: conditional), got {guidance}")
+        if not self.is_diffusion:
+            if steps is not None or guidance is not None:
+                raise ConfigError(f"--steps and --guidance set a diffusion model's sampler, and --model "
+                                  f"{self.source.given} is a GAN's generator, which makes an image in one pass. "
+                                  "Leave them out (latent walks take --walk-steps).")  # fmt: skip
+            return {}
+        self.steps = self.steps if steps is None else steps
+        self.guidance = self.guidance if guidance is None else guidance
+        return {"steps": self.steps, "guidance": self.guidance}
+
     def images(self, z: np.ndarray, label: int | None = None, truncation: float = 1.0) -> np.ndarray:
         """uint8 [N, H, W, 1] images for latent vectors `z` (and class index `label`), truncated by `truncation`
-        (in W for a generator with a mapping network, else in z: `mri_gan.sampling.truncation`)."""
+        (in W for a generator with a mapping network, else in z: `mri_gan.sampling.truncation`); a diffusion
+        model's with the sampler settings in use (`use_sampler_settings`)."""
         z = np.asarray(z, np.float32)
         labels = () if label is None else (np.full(len(z), label, np.int32),)
+        if self.is_diffusion:
+            return self._diffusion_images(z * np.float32(truncation), labels)
         if self._saved is not None:
             if truncation == 1:
                 return self._saved.from_latent(z, *labels).numpy()
@@ -178,3 +235,12 @@ class Sampler:
         if truncation == 1:
             return to_uint8(self._keras(inputs, training=False)).numpy()
         return to_uint8(self._truncated(inputs, truncation)).numpy()
+
+    def _diffusion_images(self, z: np.ndarray, labels: tuple) -> np.ndarray:
+        """A diffusion generator's images (truncation, for it, scales the starting noise)."""
+        steps, guidance = np.int32(self.steps), np.float32(self.guidance)
+        if self._saved is not None:
+            return self._saved.from_latent_steps(z, *labels, steps, guidance).numpy()
+        from mri_gan.sampling.latents import to_uint8
+
+        return to_uint8(self._sampler.denoise(z, labels[0] if labels else None, steps, guidance)).numpy()

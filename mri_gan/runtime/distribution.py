@@ -54,3 +54,19 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
 def worker_name(strategy: tf.distribute.Strategy) -> str:
     resolver = strategy.cluster_resolver
     return f"{resolver.task_type}-{resolver.task_id}"
+
+
+def replica_share(values, batch_size, replicas: int):
+    """This replica's slice of `values` drawn for the whole global batch (`batch_size` per replica), so that one
+    device and N replicas train on the same random draws."""
+    if replicas == 1:
+        return values
+    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    return values[replica * batch_size : (replica + 1) * batch_size]
+
+
+def logs_for_strategy(logs: dict) -> dict:
+    """Logs as Keras reduces them: under multi-worker training it takes a mean over axis 0, which a scalar lacks."""
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        return {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+    return logs

@@ -31,18 +31,21 @@ GRID_SIZE = 64
 
 def sample_files(
     model_path, num: int, out, seed: int = 0, batch_size: int = 256, grid=False, quiet=False,
-    label: str | None = None, overwrite: bool = False, truncation: float = 1.0,
+    label: str | None = None, overwrite: bool = False, truncation: float = 1.0, steps: int | None = None,
+    guidance: float | None = None,
 ):  # fmt: skip
     """Write `num` PNG files `out/generated_000000.png`... and `out/generation.json`; return the image paths.
 
     A conditional generator writes class `label`, or with no label `num` images of each
     class into `out/<class>/`, all from the same latent vectors. Generated files already
     there are refused (a set of another model or seed would silently mix with this one),
-    or with `overwrite` deleted first.
+    or with `overwrite` deleted first. A diffusion model samples with `steps` DDIM steps and
+    guidance scale `guidance` (None: the run's).
     """
     check_counts(num, batch_size)
     check_truncation(truncation)
     sampler = Sampler(model_source(model_path))
+    sampling = sampler.use_sampler_settings(steps, guidance)
     targets = class_targets(sampler, label, Path(out))
     Path(out).mkdir(parents=True, exist_ok=True)
     with folder_lock(out, leave_no_file=True):
@@ -52,7 +55,8 @@ def sample_files(
                 write_images(sampler, num, folder, seed, batch_size, index, truncation, quiet)
                 if grid:
                     write_grid(sampler, folder, seed, truncation, index)
-            write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label})
+            write_metadata(Path(out), sampler, {"num": num, "seed": seed, "truncation": truncation, "label": label,
+                                                **sampling})  # fmt: skip
         except OSError as error:
             clear_earlier_images([folder for folder, _ in targets], overwrite=True)
             raise DataError(

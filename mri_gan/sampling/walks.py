@@ -63,11 +63,14 @@ def write_walks(sampler: Sampler, walks: int, steps: int, out: Path, seed: int =
 
 
 def walk_files(model_path, walks: int, steps: int, out, seed: int = 0, truncation: float = 1.0,
-               label: str | None = None) -> list[Path]:  # fmt: skip
-    """`write_walks` for the generator `--model` names: into `out`, or `out/<class>/` for each class."""
+               label: str | None = None, sampler_steps: int | None = None,
+               guidance: float | None = None) -> list[Path]:  # fmt: skip
+    """`write_walks` for the generator `--model` names: into `out`, or `out/<class>/` for each class (a diffusion
+    model's with `sampler_steps` DDIM steps and guidance scale `guidance`; None: the run's)."""
     if walks < 1 or steps < 2:
-        raise ConfigError(f"--interpolate must be at least 1 and --steps at least 2, got {walks} and {steps}")
+        raise ConfigError(f"--interpolate must be at least 1 and --walk-steps at least 2, got {walks} and {steps}")
     check_truncation(truncation)
     sampler = Sampler(model_source(model_path))
+    sampler.use_sampler_settings(sampler_steps, guidance)
     return [path for folder, index in class_targets(sampler, label, Path(out))
             for path in write_walks(sampler, walks, steps, folder, seed, truncation, index)]  # fmt: skip

@@ -34,7 +34,7 @@ def dry_run(config: RunConfig, out) -> str:
 
 
 def _dry_run(config: RunConfig, out) -> str:
-    from mri_gan.gan.build import build_gan
+    from mri_gan.training.families import family
 
     config.validate()
     run = RunDirectory(out)
@@ -42,11 +42,11 @@ def _dry_run(config: RunConfig, out) -> str:
     data = dataset_from_config(config, run, write_holdout=False, cache="none")
     dataset, scan, full_scan = data.dataset, data.scan, data.full_scan
     precision = choose_precision(config.train.precision)
-    gan = build_gan(config, len(scan.class_names) if config.model.conditional else 0)
+    model = family(config).build(config, len(scan.class_names) if config.model.conditional else 0)
     per_epoch = config.data.images_per_epoch(len(scan.images))
     epochs = config.train.length_in_epochs(per_epoch)
     steps_per_epoch = -(-per_epoch // config.train.batch_size)
-    seconds_per_step = _seconds_per_step(gan, dataset)
+    seconds_per_step = _seconds_per_step(model, dataset)
     epoch_seconds = seconds_per_step * steps_per_epoch
     held = data.held_out
     lines = [
@@ -54,9 +54,9 @@ def _dry_run(config: RunConfig, out) -> str:
         f"Data: {full_scan.summary()}",
         *([f"Held out for evaluation: {held} images (--holdout {config.data.holdout:g})"] if held else []),
         f"Images per epoch: {per_epoch:,} ({steps_per_epoch} steps of {config.train.batch_size})",
-        f"Networks ({config.model.architecture}, {config.model.resolution}x{config.model.resolution}): generator "
-        f"{gan.generator.count_params():,} parameters, discriminator {gan.discriminator.count_params():,}",
-        learning_rate_plan(config.train, epochs),
+        f"Networks ({config.model.architecture}, {config.model.resolution}x{config.model.resolution}): "
+        + ", ".join(f"{name} {count:,} parameters" for name, count in model.parameter_counts().items()),
+        learning_rate_plan(config.train, epochs, family(config).optimizer_rates(config.train)),
         f"Precision: {precision.describe()}",
         f"Timed: {seconds_per_step:.3f} s per step ({config.train.batch_size / seconds_per_step:,.0f} images/s), "
         f"about {_duration(epoch_seconds)} per epoch and {_duration(epoch_seconds * epochs)} for "
@@ -65,7 +65,7 @@ def _dry_run(config: RunConfig, out) -> str:
     return "\n".join(lines)
 
 
-def learning_rate_plan(train: TrainConfig, epochs: int) -> str:
+def learning_rate_plan(train: TrainConfig, epochs: int, rates: dict[str, float] | None = None) -> str:
     """Each optimizer's learning rate and, with `--lr-decay`, the epochs over which it falls.
 
     A falling rate changes what a longer or shorter run means, so the plan is shown before
@@ -73,9 +73,9 @@ def learning_rate_plan(train: TrainConfig, epochs: int) -> str:
     """
     from mri_gan.training.run import rate_schedule
 
-    rates = train.optimizer_rates
-    text = f"Learning rates: discriminator {rates['d_optimizer']:g}, generator {rates['g_optimizer']:g}"
-    schedule = rate_schedule(train)
+    rates = rates or train.optimizer_rates
+    text = "Learning rates: " + ", ".join(f"{OPTIMIZER_NAMES[name]} {rate:g}" for name, rate in rates.items())
+    schedule = rate_schedule(train, rates)
     scales = [schedule[0].scale(epoch, epochs) for epoch in range(epochs)] if schedule else []
     falling = [epoch for epoch, scale in enumerate(scales) if scale < 1]
     if not falling:
@@ -84,13 +84,16 @@ def learning_rate_plan(train: TrainConfig, epochs: int) -> str:
             f"{epochs} (--lr-decay {train.lr_decay:g})")  # fmt: skip
 
 
-def _seconds_per_step(gan, dataset) -> float:
+OPTIMIZER_NAMES = {"d_optimizer": "discriminator", "g_optimizer": "generator", "optimizer": "denoiser"}
+
+
+def _seconds_per_step(model, dataset) -> float:
     """The mean time of a training step on one repeated batch, after a warm-up."""
     batch = next(iter(dataset))
     repeated = tf.data.Dataset.from_tensors(batch)
-    gan.fit(repeated.repeat(WARM_UP_STEPS), epochs=1, verbose=0, shuffle=False)
+    model.fit(repeated.repeat(WARM_UP_STEPS), epochs=1, verbose=0, shuffle=False)
     start = time.perf_counter()
-    gan.fit(repeated.repeat(TIMED_STEPS), epochs=1, verbose=0, shuffle=False)
+    model.fit(repeated.repeat(TIMED_STEPS), epochs=1, verbose=0, shuffle=False)
     return (time.perf_counter() - start) / TIMED_STEPS
 
 

@@ -28,15 +28,15 @@ from mri_gan.callbacks import (
 from mri_gan.config import RunConfig, TrainConfig
 from mri_gan.data.sources import dataset_from_config
 from mri_gan.errors import ConfigError, TrainingDiverged
-from mri_gan.gan.build import build_gan
-from mri_gan.gan.model import GAN
 from mri_gan.gan.transfer import copy_networks_from, donor_files
+from mri_gan.models.contract import GenerativeModel
 from mri_gan.runs.atomic import process_unique, remove_abandoned_partials
 from mri_gan.runs.export import read_export_info, recover_interrupted_swap
 from mri_gan.runs.guard import claim_run_folder, run_lock
 from mri_gan.runs.layout import RunDirectory
 from mri_gan.runtime.distribution import is_chief, make_strategy, worker_name
 from mri_gan.runtime.precision import choose_precision
+from mri_gan.training.families import family
 from mri_gan.training.record import write_run_record
 from mri_gan.training.state import CheckpointNotWritten, TrainingState
 
@@ -48,7 +48,7 @@ class TrainingResult:
     run: RunDirectory
     epochs_done: int
     interrupted: bool
-    gan: GAN
+    model: GenerativeModel
 
 
 def learning_rates(train: TrainConfig) -> str:
@@ -58,7 +58,7 @@ def learning_rates(train: TrainConfig) -> str:
 
 
 def train(config: RunConfig, out: str | Path, stream=None, force: bool = False) -> TrainingResult:
-    """Train (or continue training) the GAN of `config`, writing everything into `out`.
+    """Train (or continue training) the model of `config` (a GAN or a diffusion model), writing everything into `out`.
 
     A run folder with outputs but no checkpoint to continue from (stopped before its first
     checkpoint) is refused, since training into it would mix two runs' files; with `force`
@@ -108,36 +108,37 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
 
     # Models and the whole training state, restored from the last checkpoint if there is one.
     with strategy.scope():
-        gan = build_gan(config, len(class_names))
-        checkpoint = TrainingState(gan, run.checkpoints)
+        model = family(config).build(config, len(class_names))
+        checkpoint = TrainingState(model, run.checkpoints)
         initial_epoch = checkpoint.restore_latest(chief_run.checkpoints)
-        if not initial_epoch and config.train.init_from:
-            logger.info(copy_networks_from(gan, config.train.init_from))
-        for name, rate in config.train.optimizer_rates.items():
-            getattr(gan, name).learning_rate = rate  # the checkpoint restored the old rates; flags now win
+        if not initial_epoch and config.train.init_from and config.model.family == "gan":
+            logger.info(copy_networks_from(model, config.train.init_from))
+        for name, rate in family(config).optimizer_rates(config.train).items():
+            getattr(model, name).learning_rate = rate  # the checkpoint restored the old rates; flags now win
     if initial_epoch:
         logger.info("Resuming %s from epoch %d (%s)", run.root, initial_epoch, checkpoint.latest)
         _drop_history_after(run.history, initial_epoch)
     write_run_record(run, config, scan.summary(), initial_epoch, precision)
-    run.summary.write_text(gan.summary_text())
+    run.summary.write_text(model.summary_text())
     if initial_epoch >= config.train.epochs:
         if _export_is_behind(run, initial_epoch):
             logger.info("%s trained %d epochs but its exported generator is missing or older: exporting it now",
                         run.root, initial_epoch)  # fmt: skip
-            _export_now(gan, _exporter(config, run, class_names), initial_epoch, config.train)
+            _export_now(model, _exporter(config, run, class_names), initial_epoch, config.train)
         else:
             logger.info("Nothing to do: %s already trained %d of %d epochs.", run.root, initial_epoch,
                         config.train.epochs)  # fmt: skip
-        return TrainingResult(run, initial_epoch, False, gan)
+        return TrainingResult(run, initial_epoch, False, model)
 
     # Callbacks: watch (progress, grids, plots, TensorBoard, CSV), keep (checkpoints, export).
     checkpointing = Checkpoint(checkpoint, every=config.train.checkpoint_every)
     interrupt = StopOnInterrupt()
     diverged = StopOnNonFinite()
-    callbacks = [diverged, *rate_schedule(config.train), *_callbacks(config, run, dataset, scan, class_names, stream)]
+    rates = rate_schedule(config.train, family(config).optimizer_rates(config.train))
+    callbacks = [diverged, *rates, *_callbacks(config, run, dataset, scan, class_names, stream)]
     train_settings = config.train
     try:
-        gan.fit(
+        model.fit(
             dataset,
             epochs=train_settings.epochs,
             initial_epoch=initial_epoch,
@@ -156,12 +157,12 @@ def _train(config: RunConfig, run: RunDirectory, chief_run: RunDirectory, strate
         epoch, step = diverged.diverged_at
         raise TrainingDiverged(
             f"Training diverged: the losses became NaN or infinite at epoch {epoch}, step {step}. "
-            f"{_what_is_kept(run, checkpoint, epochs_done)} Lower the learning rate ({learning_rates(config.train)}) "
-            f"or add --r1-gamma, then continue with --out {run.root}."
+            f"{_what_is_kept(run, checkpoint, epochs_done)} Lower the learning rate ({learning_rates(config.train)})"
+            f"{' or add --r1-gamma' if config.model.family == 'gan' else ''}, then continue with --out {run.root}."
         )
     if interrupt.interrupted:
         logger.info("Stopped at epoch %d of %d; continue with --out %s", epochs_done, train_settings.epochs, run.root)
-    return TrainingResult(run, epochs_done, interrupt.interrupted, gan)
+    return TrainingResult(run, epochs_done, interrupt.interrupted, model)
 
 
 def _clear_orphaned_outputs(run: RunDirectory, force: bool) -> None:
@@ -208,13 +209,13 @@ def _export_is_behind(run: RunDirectory, epochs_done: int) -> bool:
     return int(read_export_info(run.generator).get("epochs", epochs_done)) < epochs_done
 
 
-def _export_now(gan: GAN, exporter: ExportGenerator, epochs_done: int, train: TrainConfig) -> None:
+def _export_now(model: GenerativeModel, exporter: ExportGenerator, epochs_done: int, train: TrainConfig) -> None:
     """Export the restored generator as the end of training would (fresh batch-norm statistics for an EMA one)."""
     if train.ema_decay:
         standing = StandingStatistics(seed=train.seed)
-        standing.set_model(gan)
+        standing.set_model(model)
         standing.refresh()
-    exporter.set_model(gan)
+    exporter.set_model(model)
     exporter.epochs_done = epochs_done
     exporter.export()
 
@@ -237,8 +238,10 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
                                   labels=sample_labels, info=_export_info(config, run, class_names),
                                   history_csv=run.history)]  # fmt: skip
     in_use = {"augment": bool(settings.augment), "r1": settings.r1_gamma > 0, "mirror": config.data.mirror}
-    health = GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None,
-                       in_use=frozenset(key for key, used in in_use.items() if used))  # fmt: skip
+    health = []
+    if config.model.family == "gan":
+        health = [GanHealth(real_ms_ssim=quality[0].real_values.get("ms_ssim") if quality else None,
+                            in_use=frozenset(key for key, used in in_use.items() if used))]  # fmt: skip
     # An EMA generator gets batch-norm statistics that fit its weights before anything samples from it.
     standing = []
     if settings.ema_decay:
@@ -253,7 +256,7 @@ def _callbacks(config: RunConfig, run: RunDirectory, dataset, scan, class_names,
                  history_csv=run.history),
         RealVsFake(sample[:36], run.real_vs_fake, labels=None if sample_labels is None else sample_labels[:36]),
         *quality,
-        health,
+        *health,
         HistoryLog(run.history),
         *([keras.callbacks.TensorBoard(str(logs), write_graph=False)] if logs else []),
     ]  # fmt: skip
@@ -274,11 +277,12 @@ def writable_tensorboard(run: RunDirectory) -> Path | None:
     return run.tensorboard
 
 
-def rate_schedule(train: TrainConfig) -> list:
-    """The callback that lowers the learning rates over the end of the run, if `train.lr_decay` asks for one."""
+def rate_schedule(train: TrainConfig, rates: dict[str, float] | None = None) -> list:
+    """The callback that lowers the learning `rates` (by optimizer; default: a GAN's two) over the end of the run,
+    if `train.lr_decay` asks for one."""
     if not train.lr_decay:
         return []
-    return [LinearLearningRateDecay(train.optimizer_rates, train.lr_decay)]
+    return [LinearLearningRateDecay(rates or train.optimizer_rates, train.lr_decay)]
 
 
 def _exporter(config: RunConfig, run: RunDirectory, class_names) -> ExportGenerator:
