@@ -23,7 +23,8 @@ runs), to show what each costs, e.g. `--resolutions 64 --precisions auto --batch
 The FLOPs per image count the plain step only, and the reference comparison is skipped then.
 `--architecture stylegan2 --latent-dim 128 --width 32 --batch-size 32` times another
 architecture's step (StyleGAN2's recipe: add `--augment ada --r1-gamma 0.0256 --r1-interval 16`);
-the reference comparison is for the DCGAN only.
+the reference comparison is for the DCGAN only. A diffusion model's training and sampling speed:
+benchmarks/diffusion.py.
 """
 
 import argparse
@@ -51,6 +52,7 @@ from mri_gan.models import ARCHITECTURES, architecture
 from mri_gan.runtime.hardware import read_cpu
 from mri_gan.runtime.precision import choose_precision, dtype_policy
 
+GAN_ARCHITECTURES = tuple(name for name, entry in ARCHITECTURES.items() if entry.family == "gan")  # ddim: diffusion.py
 PEER = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "peer_torch_dcgan.py"
 
 
@@ -167,7 +169,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="back-to-back rounds of ours and the reference")
     parser.add_argument("--jit-compile", choices=tuple(JIT_COMPILE), default="auto",
                         help="XLA for our step, as fit --jit-compile (auto: on GPUs only)")  # fmt: skip
-    parser.add_argument("--architecture", choices=tuple(ARCHITECTURES), default="dcgan",
+    parser.add_argument("--architecture", choices=GAN_ARCHITECTURES, default="dcgan",
                         help="the networks, as fit --architecture")  # fmt: skip
     parser.add_argument("--latent-dim", type=int, default=100, help="length of z, as fit --latent-dim")
     parser.add_argument("--augment", default="", help="augmentation policy, as fit --augment (e.g. ada)")

@@ -22,9 +22,11 @@ def checkpoint_number(run) -> int:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_killed_run_resumes_from_its_last_checkpoint_and_finishes(tiny_folder, tmp_path):
+@pytest.mark.parametrize("family", [[], ["--architecture", "ddim", "--width", "8", "--blocks", "1", "--steps", "2"]],
+                         ids=["gan", "diffusion"])  # fmt: skip
+def test_killed_run_resumes_from_its_last_checkpoint_and_finishes(tiny_folder, tmp_path, family):
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *ARGS]
+    command = [sys.executable, "-m", "mri_gan.fit", "--data", str(tiny_folder), "--out", str(run), *ARGS, *family]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180
