@@ -100,6 +100,36 @@ def test_quality_monitor_logs_measures_and_keeps_the_best_generator(dataset, tmp
     assert "swd" in (tmp_path / "history.csv").read_text().splitlines()[0]
 
 
+def test_the_quality_checks_count_generated_copies_of_the_training_sample():
+    import keras
+    from conftest import head_image
+
+    from mri_gan.callbacks import QualityMonitor
+    from mri_gan.metrics.registry import selectable_measures
+
+    real = np.stack([head_image(32, 32, seed=seed)[..., None] for seed in range(12)]).astype(np.uint8)
+
+    class Replayer(keras.Model):
+        """A stand-in model that makes the training slices themselves until `copying` is turned off."""
+
+        latent_dim, num_classes, copying = 4, 0, True
+
+        def sample_from_latent(self, z, labels=None, training=False):
+            noise = np.random.default_rng(int(self.copying)).uniform(-1, 1, real.shape).astype("float32")
+            return real.astype("float32") / 127.5 - 1 if self.copying else noise
+
+    monitor = QualityMonitor(real, every=1)
+    monitor.set_model(Replayer())
+    monitor.set_params({"epochs": 2})
+    logs = {}
+    monitor.on_epoch_end(0, logs)
+    assert logs["copies"] == pytest.approx(1.0)
+    monitor.model.copying = False
+    monitor.on_epoch_end(1, logs)
+    assert logs["copies"] == 0.0
+    assert "copies" not in selectable_measures(conditional=True)  # followed, never what picks the best generator
+
+
 def test_label_agreement_counts_only_as_far_as_the_samples_are_as_varied_as_the_real_ones():
     from mri_gan.callbacks.quality import agreement_in_varied_samples
     from mri_gan.metrics.diversity import Diversity

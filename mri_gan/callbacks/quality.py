@@ -19,7 +19,7 @@ from mri_gan.callbacks.artifacts import warn_on_failure
 from mri_gan.callbacks.non_finite import finite_weights
 from mri_gan.errors import ConfigError
 from mri_gan.metrics.diversity import Diversity
-from mri_gan.metrics.registry import MEASURES, selectable_measures
+from mri_gan.metrics.registry import MEASURES, selectable_measures, tracked_measures
 from mri_gan.runs.atomic import write_text_atomically
 from mri_gan.runs.export import export_generator
 from mri_gan.sampling.grids import save_figure
@@ -71,7 +71,7 @@ class QualityMonitor(keras.callbacks.Callback):
     def __init__(self, real_images, every: int = 10, plot_path=None, best_dir=None, keep_best: str = "swd", seed=0,
                  labels=None, info: dict | None = None, history_csv=None):  # fmt: skip
         super().__init__()
-        self.tracked = {name: MEASURES[name].tracking for name in selectable_measures()}
+        self.tracked = {name: MEASURES[name].tracking for name in tracked_measures()}
         choices = selectable_measures(conditional=labels is not None)
         if keep_best not in choices:
             labelled = keep_best in MEASURES and MEASURES[keep_best].needs == "labels"
@@ -98,7 +98,7 @@ class QualityMonitor(keras.callbacks.Callback):
 
     def _track_labelled_measures(self, labels: np.ndarray, keep_best: str, seed: int) -> None:
         """Add the tracked measures that need labels (label agreement), whose classifiers need two classes."""
-        labelled = [name for name in selectable_measures(conditional=True) if MEASURES[name].needs == "labels"]
+        labelled = [name for name in tracked_measures(conditional=True) if MEASURES[name].needs == "labels"]
         present = np.unique(labels)
         if len(present) >= 2:
             self.tracked |= {name: MEASURES[name].tracking.prepare(self.real, labels, seed) for name in labelled}

@@ -73,6 +73,7 @@ class Tracking:
     prepare: Callable[[np.ndarray, np.ndarray, int], "Tracking"] | None = None
     variety_discount: bool = False
     floor: Callable[[np.ndarray, int], float] | None = None  # the measure between two halves of the real sample
+    selectable: bool = True  # False: followed and plotted, but not a measure that picks the best generator
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def register(measure: Measure) -> Measure:
     return measure
 
 
-def selectable_measures(conditional: bool = False) -> tuple[str, ...]:
-    """Names of the measures that can pick the best generator during training (`fit --keep-best`); those that
-    need labels only for a conditional run."""
+def tracked_measures(conditional: bool = False) -> tuple[str, ...]:
+    """Names of the measures followed during training; those that need labels only for a conditional run."""
     return tuple(name for name, measure in MEASURES.items()
                  if measure.tracking is not None and (conditional or measure.needs != "labels"))  # fmt: skip
+
+
+def selectable_measures(conditional: bool = False) -> tuple[str, ...]:
+    """Names of the tracked measures that can pick the best generator during training (`fit --keep-best`)."""
+    return tuple(name for name in tracked_measures(conditional) if MEASURES[name].tracking.selectable)

@@ -35,6 +35,7 @@ from mri_gan.metrics.measure import (
     Tracking,
     register,
     selectable_measures,
+    tracked_measures,
 )
 from mri_gan.metrics.novelty import COPY_PERCENTILE, nearest_training_images, share_closer_than
 from mri_gan.metrics.precision_recall import precision_recall
@@ -42,7 +43,16 @@ from mri_gan.metrics.spectrum import BAND_EDGES, power_ratios
 from mri_gan.metrics.swd import sliced_wasserstein
 from mri_gan.metrics.two_sample import two_sample_entry, two_sample_rows
 
-__all__ = ["MEASURES", "Measure", "MeasureInputs", "Tracking", "compared_values", "register", "selectable_measures"]
+__all__ = [
+    "MEASURES",
+    "Measure",
+    "MeasureInputs",
+    "Tracking",
+    "compared_values",
+    "register",
+    "selectable_measures",
+    "tracked_measures",
+]
 
 LOWER, HIGHER, NEAR_ONE = "lower", "higher", "closer to 1"
 
@@ -335,3 +345,14 @@ register(Measure(
 def compared_values() -> list[tuple[str, Compared]]:
     """(measure name, what of its entry is compared) for every number `evaluate --compare` ranks."""
     return [(name, compared) for name, measure in MEASURES.items() for compared in measure.compared]
+
+
+register(Measure(
+    "copies", "pixels", None, lambda entry: [],
+    tracking=Tracking(lambda real, fake, seed: nearest_training_images(fake, real).copy_share,
+                      title="Possible copies of the sample's training slices (share; lower is better)",
+                      selectable=False),
+))  # fmt: skip
+"""Tracked only: how many generated images are nearest-neighbour copies of the quality check's training slices,
+so a run shows when it starts to memorise (diffusion models on small sets do); `evaluate`'s novelty measure
+compares with every training image."""
