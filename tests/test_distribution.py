@@ -30,6 +30,18 @@ def test_mirrored_over_two_cpus_trains_the_weights_of_one_device_with_the_global
     assert differences["mixed_float16_losses_finite"]
 
 
+def test_mirrored_over_two_cpus_trains_a_diffusion_model_as_one_device_does():
+    """The noise, times and dropped labels are drawn for the global batch and sliced per replica."""
+    result = subprocess.run([sys.executable, str(HERE / "distributed_diffusion_steps.py")], capture_output=True,
+                            text=True, timeout=300, check=True)  # fmt: skip
+    differences = json.loads(result.stdout.strip().splitlines()[-1])
+    assert differences["replicas"] == 2
+    assert differences["moved_from_initial"] > 1e-3
+    # Adam divides by the gradients' size, so float32 sums in another order move a near-zero gradient's weight by a
+    # share of the rate; other noise per replica would move the weights as far as training does.
+    assert max(differences["difference"].values()) < 0.02 * differences["moved_from_initial"]
+
+
 def test_multiworker_needs_tf_config_and_single_machine_processes_are_chiefs(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(ConfigError, match="TF_CONFIG"):
