@@ -3,6 +3,9 @@ its files, generate with --steps and --guidance, evaluate, detect's answer, and 
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -54,6 +57,23 @@ def test_generate_takes_the_sampler_steps_and_guidance_and_records_them(diffusio
     assert outputs["run"].shape == (6, 32, 32)  # 3 per class
     assert not np.array_equal(outputs["run"], outputs["one_step"])
     assert not np.array_equal(outputs["run"], outputs["guided"])
+
+
+def test_the_savedmodel_samples_with_any_steps_in_a_process_without_mri_gan(diffusion_run, tmp_path):
+    run, _ = diffusion_run
+    script = textwrap.dedent(f"""
+        import sys, numpy as np, tensorflow as tf
+        generator = tf.saved_model.load({str(run / "generator")!r})
+        seed, count, label = tf.constant(2, tf.int64), tf.constant(3), tf.constant(1)
+        default = generator.sample(seed, count, label).numpy()
+        same = generator.sample_steps(seed, count, label, tf.constant(2), tf.constant(1.0)).numpy()
+        other = generator.sample_steps(seed, count, label, tf.constant(4), tf.constant(2.0)).numpy()
+        assert "mri_gan" not in sys.modules
+        assert default.dtype == np.uint8 and default.shape == (3, 32, 32, 1)
+        assert np.array_equal(default, same) and not np.array_equal(default, other)
+    """)
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
 
 
 def test_the_keras_file_samples_what_the_savedmodel_samples_with_other_steps(diffusion_run, tmp_path):
