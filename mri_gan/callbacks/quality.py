@@ -128,12 +128,13 @@ class QualityMonitor(keras.callbacks.Callback):
             return None
 
     def _record_row(self, row: dict) -> None:
-        """One CSV row of an earlier part of the run, if it holds a quality check."""
+        """One CSV row of an earlier part of the run, if it holds a quality check (a measure the run did not track
+        then, e.g. one added by a later version, is NaN)."""
         try:
-            values = {name: float(row[name]) for name in self.tracked}
-        except (KeyError, TypeError, ValueError):
+            values = {name: float(row.get(name) or math.nan) for name in self.tracked}
+        except (TypeError, ValueError):
             return
-        if all(math.isfinite(value) for value in values.values()):
+        if any(math.isfinite(value) for value in values.values()):
             self.history["epoch"].append(int(row["epoch"]) + 1)
             for name, value in values.items():
                 self.history[name].append(value)
