@@ -22,24 +22,13 @@ import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before 
 import keras
 import numpy as np
 import tensorflow as tf
+from train_step import WindowTimer  # this folder: the script's own, first on sys.path
 
 from mri_gan.data.pipeline import batched
 from mri_gan.diffusion import DiffusionModel
 from mri_gan.models.unet import denoiser
 from mri_gan.runtime.hardware import read_cpu
 from mri_gan.runtime.precision import choose_precision, dtype_policy
-
-
-class EpochTimer(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
 
 
 def trained_model(args, precision: str) -> tuple[DiffusionModel, float]:
@@ -57,7 +46,7 @@ def trained_model(args, precision: str) -> tuple[DiffusionModel, float]:
         data = tf.data.Dataset.zip((data, tf.data.Dataset.from_tensor_slices(np.arange(count, dtype="int32") % 2)))
     dataset = batched(data, args.batch_size, drop_remainder=True)
     model.fit(dataset, epochs=1, verbose=0, shuffle=False)
-    timer = EpochTimer()
+    timer = WindowTimer()
     model.fit(dataset, epochs=args.windows, verbose=0, callbacks=[timer], shuffle=False)
     return model, args.batch_size * args.steps / statistics.median(timer.seconds)
 
