@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from mri_gan.diffusion.sampler import sampling_network
+from mri_gan.diffusion.sampler import diffusion_sampler, sampling_network
 from mri_gan.diffusion.schedule import diffusion_rates
 from mri_gan.errors import ConfigError
 from mri_gan.models.portable import separate_copy
@@ -51,9 +51,6 @@ class DiffusionModel(keras.Model):
         super().__init__(**kwargs)
         self.check_settings(ema_decay=ema_decay, label_dropout=label_dropout, steps=steps, guidance=guidance)
         self.network = network
-        self.num_classes = network.get_layer("class_embedding").input_dim - 1 if len(network.inputs) > 2 else 0
-        self.resolution = int(network.inputs[0].shape[1])
-        self.latent_dim = self.resolution**2
         self.ema_decay = ema_decay
         self.label_dropout = label_dropout
         self.steps, self.guidance = steps, guidance
@@ -61,6 +58,9 @@ class DiffusionModel(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         self._sampler = sampling_network(self.ema_network or network, steps, guidance)
+        sampler = diffusion_sampler(self._sampler)  # reads the class count and size off the denoiser once
+        self.num_classes, self.resolution = sampler.num_classes, sampler.resolution
+        self.latent_dim = self.resolution**2
         self._compiled_sampler = tf.function(self._sampler, reduce_retracing=True)
         self.built = True
 
