@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from mri_gan.diffusion import DiffusionModel, diffusion_rates
+from mri_gan.diffusion.model import ema_decay_at
 from mri_gan.diffusion.sampler import ddim_step, diffusion_sampler, sampling_network
 from mri_gan.diffusion.schedule import MAX_SIGNAL_RATE, MIN_SIGNAL_RATE
 from mri_gan.models.unet import EMBEDDING_FEATURES, denoiser
@@ -145,8 +146,16 @@ def test_resume_continues_the_ema_weights_and_the_step_count(tmp_path):
     assert int(resumed.optimizer.iterations) == 5
     kernel = next(index for index, weight in enumerate(resumed.ema_network.weights) if weight.path.endswith("kernel"))
     moved = np.asarray(resumed.ema_network.weights[kernel]) - before[kernel]
-    expected = (1 - 0.9) * (np.asarray(resumed.network.weights[kernel]) - before[kernel])
+    decay = min(0.9, (1 + 5) / (10 + 5))  # the warm-up's decay after the fifth step, the step count went on
+    expected = (1 - decay) * (np.asarray(resumed.network.weights[kernel]) - before[kernel])
     np.testing.assert_allclose(moved, expected, atol=1e-6)  # one EMA step from the restored average
+
+
+def test_the_ema_decay_warms_up_to_the_set_decay():
+    decays = [float(ema_decay_at(step, 0.999)) for step in (0, 10, 100, 890, 8991, 100000)]
+    np.testing.assert_allclose(decays[:4], [0.1, 11 / 20, 101 / 110, 0.99], rtol=1e-6)
+    assert decays[4] == pytest.approx(0.999, abs=1e-6) and decays[5] == pytest.approx(0.999)
+    assert decays == sorted(decays)
 
 
 @pytest.mark.parametrize("classes", [0, 2])

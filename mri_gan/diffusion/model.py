@@ -6,7 +6,9 @@ predicts that noise, and the mean absolute error of the prediction is the loss (
 it better than the squared error at this scale). A conditional model trains with the class of
 each image replaced by "no class" for a share `label_dropout` of the images, so one network
 learns the conditional and the unconditional prediction that classifier-free guidance mixes.
-An exponential moving average (EMA) of the weights is what samples are drawn from.
+An exponential moving average (EMA) of the weights is what samples are drawn from; its decay
+warms up over the first steps (`ema_decay_at`), so that a run of a few hundred steps on a CPU
+does not sample from an average that is still mostly the random initial weights.
 
 Under a `tf.distribute` strategy the noise and times are drawn for the global batch and each
 replica takes its slice, and the loss is divided by the number of replicas, as in the GAN.
@@ -28,6 +30,18 @@ from mri_gan.runtime.precision import needs_loss_scaling
 from mri_gan.sampling.latents import sample_images
 
 LOSSES = {"loss": "Denoising (mean absolute error of the predicted noise)"}
+
+
+def ema_decay_at(step, decay: float):
+    """The EMA decay after `step` optimizer steps: (1 + step) / (10 + step), at most `decay`.
+
+    The warm-up of common diffusion code (diffusers' EMA, after Tarvainen and Valpola 2017): a
+    fixed 0.999 keeps 53% of the initial weights after 625 steps (20,000 images at batch 32),
+    which is the whole of a short CPU run; the warm-up reaches 0.99 after 890 steps and 0.999
+    after 8,990.
+    """
+    step = ops.cast(step, "float32")
+    return ops.minimum(decay, (1.0 + step) / (10.0 + step))
 
 
 class DiffusionModel(keras.Model):
@@ -132,8 +146,9 @@ class DiffusionModel(keras.Model):
         weights = self.network.trainable_weights
         self.optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         if self.ema_network is not None:
+            decay = ema_decay_at(self.optimizer.iterations, self.ema_decay)
             for average, weight in zip(self.ema_network.weights, self.network.weights, strict=True):
-                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * ops.cast(weight, average.dtype))
+                average.assign(decay * average + (1.0 - decay) * ops.cast(weight, average.dtype))
         self.trackers["loss"].update_state(loss)
         return logs_for_strategy({name: tracker.result() for name, tracker in self.trackers.items()})
 
