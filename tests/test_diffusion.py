@@ -102,9 +102,9 @@ def test_guidance_zero_is_the_unconditional_prediction_and_one_the_conditional()
     unconditional = np.asarray(network([noisy, variances, np.full(4, 2, "int32")]))
     conditional = np.asarray(network([noisy, variances, labels]))
     assert np.abs(conditional - unconditional).max() > 1e-4  # the class changes the prediction
-    np.testing.assert_allclose(sampler.predict_noise(noisy, rates, labels, 0.0), unconditional, atol=1e-5)
-    np.testing.assert_allclose(sampler.predict_noise(noisy, rates, labels, 1.0), conditional, atol=1e-5)
-    np.testing.assert_allclose(sampler.predict_noise(noisy, rates, labels, np.float32(1.0)), conditional, atol=1e-5)
+    np.testing.assert_allclose(sampler.predict(noisy, rates, labels, 0.0), unconditional, atol=1e-5)
+    np.testing.assert_allclose(sampler.predict(noisy, rates, labels, 1.0), conditional, atol=1e-5)
+    np.testing.assert_allclose(sampler.predict(noisy, rates, labels, np.float32(1.0)), conditional, atol=1e-5)
 
 
 def test_the_sampler_gives_the_same_images_for_a_seed_and_others_for_another():

@@ -8,18 +8,24 @@ checks, the SavedModel export and `generate` use it as they use a GAN's generato
 `.keras` file holds the denoiser's weights with the sampler's settings.
 
 Guidance: a conditional denoiser also learned the unconditional prediction (the class index
-`num_classes`); with scale s the noise used is uncond + s (cond - uncond): s = 0 is the
+`num_classes`); with scale s the prediction used is uncond + s (cond - uncond): s = 0 is the
 unconditional model, 1 the conditional one, above 1 stronger class features, less variety.
+
+At every step the clean image the prediction implies is clipped to the data's range [-1, 1]
+before the step is taken (diffusers' `clip_sample`), so an image that strays out of range early
+is pulled back instead of ending as saturated speckle. The denoiser predicts the velocity
+(`schedule.velocity`); `prediction="noise"` reads a `.keras` file saved before it did.
 """
 
 import keras
 from keras import layers, ops
 
-from mri_gan.diffusion.schedule import diffusion_rates
+from mri_gan.diffusion.schedule import diffusion_rates, from_velocity
 from mri_gan.models.unet import CLASS_EMBEDDING
 
 PACKAGE = "mri_gan"
 SAMPLER = "ddim_sampler"  # the sampler layer's name in a sampling network
+PREDICTIONS = ("velocity", "noise")  # what a denoiser's output is; "noise" in files saved before "prediction"
 
 
 def ddim_step(noisy, predicted_noise, noise_rates, signal_rates, next_noise_rates, next_signal_rates):
@@ -38,8 +44,12 @@ class DiffusionSampler(layers.Layer):
     """[N, res*res] starting noise (and [N] int classes when the denoiser is conditional) -> [N, res, res, 1]
     images in [-1, 1] by `steps` DDIM steps of `network` with guidance scale `guidance`."""
 
-    def __init__(self, network: keras.Model, steps: int = 25, guidance: float = 1.0, **kwargs):
+    def __init__(self, network: keras.Model, steps: int = 25, guidance: float = 1.0, prediction: str = "velocity",
+                 **kwargs):  # fmt: skip
         super().__init__(**kwargs)
+        if prediction not in PREDICTIONS:
+            raise ValueError(f"prediction must be one of {', '.join(PREDICTIONS)}, got {prediction!r}")
+        self.prediction = prediction
         if steps < 1:
             raise ValueError(f"steps must be at least 1, got {steps}")
         if guidance < 0:
@@ -66,14 +76,23 @@ class DiffusionSampler(layers.Layer):
             times = ops.ones((count, 1, 1, 1)) * (1.0 - ops.cast(index, "float32") * step_size)
             noise_rates, signal_rates = diffusion_rates(times)
             next_noise_rates, next_signal_rates = diffusion_rates(times - step_size)
-            predicted = self.predict_noise(noisy, noise_rates, labels, guidance)
+            predicted = self.clipped_noise(noisy, self.predict(noisy, noise_rates, labels, guidance), noise_rates,
+                                           signal_rates)  # fmt: skip
             return ddim_step(noisy, predicted, noise_rates, signal_rates, next_noise_rates, next_signal_rates)
 
         _, images = ops.fori_loop(0, ops.cast(steps, "int32"), step, (noisy, ops.zeros_like(noisy)))
         return ops.clip(images, -1.0, 1.0)
 
-    def predict_noise(self, noisy, noise_rates, labels=None, guidance=1.0):
-        """The denoiser's noise prediction, guided when the denoiser is conditional."""
+    def clipped_noise(self, noisy, prediction, noise_rates, signal_rates):
+        """The noise in `noisy` that the denoiser's `prediction` implies once its clean image is clipped to [-1, 1]."""
+        if self.prediction == "velocity":
+            _, images = from_velocity(noisy, prediction, noise_rates, signal_rates)
+        else:
+            images = (noisy - noise_rates * prediction) / signal_rates
+        return (noisy - signal_rates * ops.clip(images, -1.0, 1.0)) / noise_rates
+
+    def predict(self, noisy, noise_rates, labels=None, guidance=1.0):
+        """The denoiser's prediction for `noisy`, guided when the denoiser is conditional."""
         noisy = ops.convert_to_tensor(noisy, "float32")
         variances = ops.reshape(ops.convert_to_tensor(noise_rates, "float32") ** 2, (-1, 1))
         if not self.num_classes:
@@ -92,13 +111,13 @@ class DiffusionSampler(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "network": keras.saving.serialize_keras_object(self.network),
-                "steps": self.steps, "guidance": self.guidance}  # fmt: skip
+                "steps": self.steps, "guidance": self.guidance, "prediction": self.prediction}  # fmt: skip
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         config["network"] = keras.saving.deserialize_keras_object(config["network"])
-        return cls(**config)
+        return cls(**{"prediction": "noise", **config})
 
 
 def sampling_network(network: keras.Model, steps: int, guidance: float) -> keras.Model:

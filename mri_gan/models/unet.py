@@ -1,10 +1,11 @@
-"""The diffusion family's network: a U-Net that predicts the noise in a noisy image (keras-io's DDIM example,
+"""The diffusion family's network: a U-Net that predicts the velocity of a noisy image (keras-io's DDIM example,
 with the noise level and the class given to every residual block as in Ho et al. 2020).
 
 Input: the noisy image [N, res, res, 1] and its noise variance [N, 1] (the schedule's noise rate
 squared), plus an int class [N] when conditional, where the extra index `num_classes` means "no
 class" (what classifier-free guidance trains the unconditional prediction with). Output: the
-predicted noise [N, res, res, 1] in float32.
+predicted velocity [N, res, res, 1] in float32 (`mri_gan.diffusion.schedule.velocity`: noise and
+clean image in one target that neither end of the schedule makes ill-posed).
 
 The noise variance enters as sinusoidal features (`SinusoidalEmbedding`) turned by two dense layers
 into an embedding of 4 x width, to which a learned class embedding is added; each residual block
@@ -79,7 +80,7 @@ def _residual_block(x, embedding, channels: int, name: str):
 
 
 def denoiser(resolution: int = 64, width: int = 32, blocks: int = 2, num_classes: int = 0) -> keras.Model:
-    """The U-Net: (noisy images, noise variances[, classes]) -> predicted noise; see the module's text."""
+    """The U-Net: (noisy images, noise variances[, classes]) -> predicted velocity; see the module's text."""
     if blocks < 1:
         raise ConfigError(f"blocks must be at least 1, got {blocks}")
     if num_classes < 0 or num_classes == 1:
