@@ -1,6 +1,7 @@
 """The diffusion family: the U-Net's shapes and parameters, the noise schedule, DDIM steps, guidance, the
 sampler's determinism, resuming, and the export's images."""
 
+import json
 import math
 
 import keras
@@ -10,8 +11,8 @@ import tensorflow as tf
 
 from mri_gan.diffusion import DiffusionModel, diffusion_rates
 from mri_gan.diffusion.model import ema_decay_at
-from mri_gan.diffusion.sampler import ddim_step, diffusion_sampler, sampling_network
-from mri_gan.diffusion.schedule import MAX_SIGNAL_RATE, MIN_SIGNAL_RATE
+from mri_gan.diffusion.sampler import DiffusionSampler, ddim_step, diffusion_sampler, sampling_network
+from mri_gan.diffusion.schedule import MAX_SIGNAL_RATE, MIN_SIGNAL_RATE, from_velocity, velocity
 from mri_gan.models.unet import EMBEDDING_FEATURES, denoiser
 from mri_gan.runs.export import export_generator
 from mri_gan.training.state import TrainingState
@@ -81,6 +82,41 @@ def test_a_ddim_step_is_exact_for_zero_and_for_the_true_noise():
     stepped, clean = ddim_step(signal * image + noise * true_noise, true_noise, noise, signal, next_noise, next_signal)
     np.testing.assert_allclose(clean, image, atol=1e-5)
     np.testing.assert_allclose(stepped, next_signal * image + next_noise * true_noise, atol=1e-5)
+
+
+def test_the_velocity_gives_back_the_noise_and_the_image_at_every_time():
+    rng = np.random.default_rng(2)
+    image, noise = rng.standard_normal((2, 5, 8, 8, 1)).astype("float32")
+    noise_rates, signal_rates = (np.asarray(rate) for rate in diffusion_rates(np.linspace(0, 1, 5).reshape(5, 1, 1, 1)))
+    noisy = signal_rates * image + noise_rates * noise
+    found_noise, found_image = from_velocity(noisy, velocity(image, noise, noise_rates, signal_rates), noise_rates,
+                                             signal_rates)  # fmt: skip
+    np.testing.assert_allclose(found_noise, noise, atol=1e-5)
+    np.testing.assert_allclose(found_image, image, atol=1e-5)
+
+
+@pytest.mark.parametrize("prediction", ["velocity", "noise"])
+def test_a_step_clips_the_clean_image_a_prediction_implies_to_the_data_range(prediction):
+    sampler = DiffusionSampler(_trained_network(classes=0), prediction=prediction)
+    rng = np.random.default_rng(3)
+    image = rng.uniform(-3, 3, (2, 32, 32, 1)).astype("float32")  # partly outside [-1, 1]
+    noise = rng.standard_normal(image.shape).astype("float32")
+    noise_rate, signal_rate = np.float32(0.6), np.float32(0.8)
+    noisy = signal_rate * image + noise_rate * noise
+    exact = velocity(image, noise, noise_rate, signal_rate) if prediction == "velocity" else noise
+    clipped_noise = np.asarray(sampler.clipped_noise(noisy, exact, noise_rate, signal_rate))
+    _, clean = ddim_step(noisy, clipped_noise, noise_rate, signal_rate, 0.28, 0.96)
+    np.testing.assert_allclose(clean, np.clip(image, -1, 1), atol=1e-5)
+
+
+def test_a_sampler_saved_before_velocity_prediction_reads_its_network_as_predicting_noise():
+    saved = json.dumps(keras.saving.serialize_keras_object(DiffusionSampler(_trained_network(classes=0))))
+    assert keras.saving.deserialize_keras_object(json.loads(saved)).prediction == "velocity"
+    older = json.loads(saved)  # a fresh copy: deserializing consumes parts of the nested network's config
+    del older["config"]["prediction"]
+    assert keras.saving.deserialize_keras_object(older).prediction == "noise"
+    with pytest.raises(ValueError, match="'x0'"):
+        DiffusionSampler(_trained_network(classes=0), prediction="x0")
 
 
 def _trained_network(resolution=32, width=8, classes=2, seed=0):
