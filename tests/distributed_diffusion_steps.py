@@ -31,6 +31,11 @@ def trained(strategy, initial, images: np.ndarray, labels: np.ndarray) -> Diffus
     return model
 
 
+def _norm(first: list, second: list) -> float:
+    """The Euclidean norm of the difference of two lists of weights, all weights together."""
+    return float(np.sqrt(sum(np.sum((a - b) ** 2) for a, b in zip(first, second, strict=True))))
+
+
 def main() -> None:
     keras.utils.set_random_seed(0)
     initial = denoiser(32, 8, 1, 2).get_weights()
@@ -49,6 +54,8 @@ def main() -> None:
         "difference": {name: max(float(np.abs(a - b).max()) for a, b in zip(x.get_weights(), y.get_weights(),
                                                                              strict=True))
                        for name, (x, y) in pairs.items()},
+        "relative_difference": {name: _norm(x.get_weights(), y.get_weights()) / _norm(initial, x.get_weights())
+                                for name, (x, y) in pairs.items()},
     }  # fmt: skip
     print(json.dumps(result))
 

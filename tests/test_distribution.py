@@ -37,9 +37,11 @@ def test_mirrored_over_two_cpus_trains_a_diffusion_model_as_one_device_does():
     differences = json.loads(result.stdout.strip().splitlines()[-1])
     assert differences["replicas"] == 2
     assert differences["moved_from_initial"] > 1e-3
-    # Adam divides by the gradients' size, so float32 sums in another order move a near-zero gradient's weight by a
-    # share of the rate; other noise per replica would move the weights as far as training does.
-    assert max(differences["difference"].values()) < 0.02 * differences["moved_from_initial"]
+    # Adam divides by the gradients' size, so float32 sums in another order can move a near-zero gradient's weight by
+    # a share of the rate (the largest single difference is 7% of the largest move); taken over all weights together
+    # the two runs differ by under 1% of how far training moved them, where other noise per replica would differ by
+    # about as much as training moves them.
+    assert max(differences["relative_difference"].values()) < 0.05
 
 
 def test_multiworker_needs_tf_config_and_single_machine_processes_are_chiefs(monkeypatch):
