@@ -1,9 +1,10 @@
 """PNG files per second written by `generate` from an exported 64x64 generator.
 
-    python benchmarks/generate.py [--num 5000] [--resolution 64] [--width 64] [--batch-size 256]
-                                  [--precision auto]
+    python benchmarks/generate.py [--num 5000] [--architecture dcgan] [--resolution 64] [--width 64]
+                                  [--latent-dim 100] [--batch-size 256] [--precision auto]
 
-Exports an untrained paper-sized generator (speed does not depend on the weights), built in
+Exports an untrained generator of a GAN architecture (paper-sized by default; speed does not
+depend on the weights; `benchmarks/diffusion.py` times the diffusion sampler), built in
 `--precision` as `fit` builds it (default auto: its layers compute in bfloat16 on CPUs with
 AVX-512 BF16 or AMX, so its SavedModel does too), to a temporary folder, then times
 `sample_files` end to end: loading the SavedModel, sampling, converting and writing every
@@ -22,7 +23,7 @@ from pathlib import Path
 import mri_gan  # noqa: F401  (first: its TensorFlow settings apply only before TF is imported)
 
 # isort: split
-from mri_gan.models import build_generator
+from mri_gan.models import ARCHITECTURES, architecture
 from mri_gan.runs.export import export_generator
 from mri_gan.runs.model_source import Sampler, model_source
 from mri_gan.runtime.hardware import read_cpu
@@ -44,16 +45,20 @@ def model_only_seconds(model: Path, num: int, batch_size: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--num", type=int, default=5000)
+    gan_architectures = [name for name, entry in ARCHITECTURES.items() if entry.family == "gan"]
+    parser.add_argument("--architecture", choices=gan_architectures, default="dcgan")
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--precision", choices=PRECISIONS, default="auto", help="as fit --precision (default auto)")
     args = parser.parse_args()
     print(f"CPU: {read_cpu().describe()}", flush=True)
-    print(f"generator built in {choose_precision(args.precision).describe()}", flush=True)
+    print(f"{args.architecture} generator, width {args.width}, built in {choose_precision(args.precision).describe()}",
+          flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
         with dtype_policy(args.precision):
-            generator = build_generator(args.resolution, 100, args.width)
+            generator = architecture(args.architecture).build_generator(args.resolution, args.latent_dim, args.width)
         model = export_generator(generator, Path(scratch) / "generator")
         seconds = []
         for run in range(3):
