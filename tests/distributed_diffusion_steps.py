@@ -51,9 +51,6 @@ def main() -> None:
         "replicas": mirrored.num_replicas_in_sync,
         "moved_from_initial": max(float(np.abs(a - b).max())
                                   for a, b in zip(initial, one_device.network.get_weights(), strict=True)),
-        "difference": {name: max(float(np.abs(a - b).max()) for a, b in zip(x.get_weights(), y.get_weights(),
-                                                                             strict=True))
-                       for name, (x, y) in pairs.items()},
         "relative_difference": {name: _norm(x.get_weights(), y.get_weights()) / _norm(initial, x.get_weights())
                                 for name, (x, y) in pairs.items()},
     }  # fmt: skip
